@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# The front door.  `make` (= make vmtest) builds the patched kernel and the
+# seccomp kselftests and runs them in QEMU; `make check` proves the series.
+# Variables: O=<dir> (output, default build/), KSRC=<kernel tree>,
+# T=<glob of tests>, ACCEL=kvm|tcg, JOBS=<n>.
+
+SHELL := /bin/bash
+VMTEST := harness/vmtest.sh
+
+.DEFAULT_GOAL := vmtest
+.PHONY: vmtest check shell paths series prepare deps selftests bench \
+	bench-loop harness-tests clean help
+
+vmtest:		## build after tree + kernel + kselftests, run them in QEMU
+	@$(VMTEST) run after
+
+check:		## the README's test command: prove the series (see README)
+	@harness/check.sh
+
+shell:		## boot the after kernel into a busybox shell (T= runs tests first)
+	@$(VMTEST) shell
+
+paths:		## print name=path lines of the artifacts
+	@$(VMTEST) paths
+
+series:		## export the after tree's commits to patches/
+	@$(VMTEST) series
+
+prepare:	## deps, source import, before and after trees
+	@$(VMTEST) prepare
+
+deps:		## install missing Debian packages (check only as non-root)
+	@$(VMTEST) deps
+
+selftests:	## rebuild and reinstall the seccomp kselftests only
+	@$(VMTEST) selftests
+
+bench:		## run seccomp_benchmark in the after kernel
+	@T=seccomp_benchmark $(VMTEST) run after
+
+bench-loop:	## measure cold / no-op / seccomp.c-only re-run times
+	@harness/bench-loop.sh
+
+harness-tests:	## host-side tests of the harness (KTAP parser, faults)
+	@harness/tests/run.sh
+
+clean:		## remove build/ (or O=)
+	rm -rf $(or $(O),build)
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
