@@ -476,6 +476,8 @@ stage_initramfs() {
 	while read -r applet; do
 		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 	done < <("$busybox" --list-full)
+	rm -f "$root/usr/bin/timeout"
+	cp "$HARNESS/guest/timeout" "$root/usr/bin/timeout"
 	cp "$GUEST_INIT" "$root/init"
 	chmod 755 "$root/init"
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
@@ -497,7 +499,7 @@ stage_initramfs() {
 probe_accel() {
 	local bios=$O/accel-probe.bin cache=$STAMPS/accel key rc=0
 
-	key="$(stat -c %Y "$(command -v qemu-system-x86_64)"):$([ -e /dev/kvm ] && echo kvm)"
+	key="probe2:$(stat -c %Y "$(command -v qemu-system-x86_64)"):$([ -e /dev/kvm ] && echo kvm)"
 	if [ -f "$cache" ] && [ "$(head -n1 "$cache")" = "$key" ]; then
 		tail -n1 "$cache"
 		return
@@ -510,7 +512,7 @@ probe_accel() {
 	head -c 65520 /dev/zero >"$bios"
 	# mov al,1; out 0xf4,al; hlt; then padding to the 16-byte vector
 	printf '\xb0\x01\xe6\xf4\xf4\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90\x90' >>"$bios"
-	timeout -k 2 5 qemu-system-x86_64 -accel kvm -M pc -nodefaults \
+	timeout -k 2 5 qemu-system-x86_64 -accel kvm -cpu host -M pc -nodefaults \
 		-display none -bios "$bios" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		</dev/null >/dev/null 2>&1 || rc=$?
