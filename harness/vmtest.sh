@@ -6,6 +6,7 @@
 # script holds the stages.  Modelled on tools/testing/selftests/bpf/vmtest.sh.
 #
 #   vmtest.sh run [before|after]   all stages, run the tests in that kernel
+#   vmtest.sh test [before|after]  boot a built kernel and run the tests only
 #   vmtest.sh shell                boot the after kernel into a busybox shell
 #   vmtest.sh prepare              deps, source, before and after trees
 #   vmtest.sh build [before|after] prepare, then config, kernel and headers
@@ -36,6 +37,9 @@ DEBIAN_SRC_PKG=linux-source-6.12
 DEBIAN_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 TREES=$O/trees
+# Where the patches come from (overridable for the harness's own tests).
+BASE_DIR=${BASE_DIR:-$TOP/base}
+PATCHES_DIR=${PATCHES_DIR:-$TOP/patches}
 LOGS=$O/logs
 STAMPS=$O/stamps
 IDENT_NAME=$(git -C "$TOP" config user.name || echo "vmtest")
@@ -96,7 +100,7 @@ need_packages() {
 		pkgs+=("$DEBIAN_SRC_PKG")
 	fi
 	if [ "${VMTEST_CHECK_DEPS:-}" = 1 ]; then
-		pkgs+=(sparse python3-sphinx python3-sphinx-rtd-theme python3-yaml shellcheck)
+		pkgs+=(sparse python3-sphinx python3-sphinx-rtd-theme python3-yaml python3-ply python3-git shellcheck)
 	fi
 	printf '%s\n' "${pkgs[@]}"
 }
@@ -199,7 +203,9 @@ stage_source() {
 	src=$(kernel_version "$tmp")
 	# Debian's tarball ignores its whole top level (.gitignore "/*"):
 	# add with -f, and drop that rule so that git status works.
-	sed -i '/^\/\*$/d; /^!\/debian\/$/d' "$tmp/.gitignore"
+	if [ -f "$tmp/.gitignore" ]; then
+		sed -i '/^\/\*$/d; /^!\/debian\/$/d' "$tmp/.gitignore"
+	fi
 	run_logged source "$LOGS/source.log" sh -c '
 		cd "$1" && git init -q -b before . &&
 		git config core.abbrev 12 && git config gc.auto 0 &&
@@ -265,9 +271,9 @@ patches_id() {
 	{ echo "$base"; cat "$@" 2>/dev/null; } | sha256sum | cut -d' ' -f1
 }
 
-base_patches() { compgen -G "$TOP/base/*.patch" | sort || true; }
+base_patches() { compgen -G "$BASE_DIR/*.patch" | sort || true; }
 series_patches() {
-	compgen -G "$TOP/patches/*.patch" | grep -v '/0000-cover-letter.patch$' | sort || true
+	compgen -G "$PATCHES_DIR/*.patch" | grep -v '/0000-cover-letter.patch$' | sort || true
 }
 
 check_clean() {
@@ -297,7 +303,7 @@ stage_before() {
 	local -a patches
 
 	mapfile -t patches < <(base_patches)
-	[ "${#patches[@]}" -gt 0 ] || die before "no base/*.patch found in $TOP/base"
+	[ "${#patches[@]}" -gt 0 ] || die before "no base patch (*.patch) found in $BASE_DIR"
 	id=$(patches_id "$(git -C "$tree" rev-parse stock)" "${patches[@]}")
 	if [ "$(cat "$STAMPS/before" 2>/dev/null)" = "$id" ] &&
 	   [ "$(git -C "$tree" rev-parse HEAD)" = "$(cat "$STAMPS/before.applied" 2>/dev/null)" ]; then
@@ -435,7 +441,7 @@ stage_build() {
 # the after headers, statically linked; the same binaries run in both kernels.
 
 KST_BUILD=$O/kselftest/build
-KST_INSTALL=$O/kselftest/install
+KST_INSTALL=${KSELFTEST_INSTALL:-$O/kselftest/install}
 
 stage_selftests() {
 	local tree=$TREES/after hdr
@@ -451,11 +457,11 @@ stage_selftests() {
 		INSTALL_PATH="$KST_INSTALL" -j"$JOBS" install
 	[ -x "$KST_INSTALL/run_kselftest.sh" ] ||
 		die selftests "run_kselftest.sh not installed in $KST_INSTALL" "$LOGS/selftests.log"
-	SAMPLE_BIN=
+	# The sample, for the guest: kbuild links it against the host's libc.
+	rm -f "$O/kselftest/user-continue"
 	if [ -f "$tree/samples/seccomp/user-continue.c" ]; then
-		SAMPLE_BIN=$O/kselftest/user-continue
 		run_logged selftests "$LOGS/sample.log" \
-			gcc -static -Wall -O2 -isystem "$hdr" -o "$SAMPLE_BIN" \
+			gcc -static -Wall -O2 -isystem "$hdr" -o "$O/kselftest/user-continue" \
 			"$tree/samples/seccomp/user-continue.c"
 	fi
 	say selftests "$(tr '\n' ' ' <"$KST_INSTALL/kselftest-list.txt")installed in $KST_INSTALL"
@@ -484,8 +490,8 @@ stage_initramfs() {
 	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 	cp -a "$KST_INSTALL" "$root/kselftest"
-	if [ -n "${SAMPLE_BIN:-}" ]; then
-		cp "$SAMPLE_BIN" "$root/usr/bin/user-continue"
+	if [ -f "$O/kselftest/user-continue" ]; then
+		cp "$O/kselftest/user-continue" "$root/usr/bin/user-continue"
 	fi
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$O/initramfs.cpio.gz"
 	say initramfs "$O/initramfs.cpio.gz ($(du -h "$O/initramfs.cpio.gz" | cut -f1))"
@@ -648,6 +654,14 @@ cmd_run() {
 	stage_tests "$which"
 }
 
+# Boot an already built kernel with the installed tests (no build stages).
+cmd_test() {
+	local which=${1:-after}
+
+	stage_initramfs
+	stage_tests "$which"
+}
+
 cmd_shell() {
 	local append=
 
@@ -665,7 +679,7 @@ cmd_shell() {
 # text (patches/ is the single source of truth, the cover letter included).
 
 cmd_series() {
-	local tree=$TREES/after cover=$TOP/patches/0000-cover-letter.patch subject body n
+	local tree=$TREES/after cover=$PATCHES_DIR/0000-cover-letter.patch subject body n
 
 	[ -d "$tree" ] || die series "no after tree: run 'make vmtest' first"
 	check_clean "$tree" series
@@ -684,13 +698,13 @@ cmd_series() {
 	git -C "$tree" config branch.after.description "$subject
 
 $body"
-	rm -f "$TOP"/patches/*.patch
-	mkdir -p "$TOP/patches"
+	rm -f "$PATCHES_DIR"/*.patch
+	mkdir -p "$PATCHES_DIR"
 	git -C "$tree" format-patch -q --cover-letter --cover-from-description=subject \
 		--subject-prefix="PATCH v2" --base=before --zero-commit \
-		-o "$TOP/patches" before..HEAD
+		-o "$PATCHES_DIR" before..HEAD
 	git -C "$tree" rev-parse HEAD >"$STAMPS/after.exported"
-	say series "exported $n patch(es) and a cover letter to $TOP/patches"
+	say series "exported $n patch(es) and a cover letter to $PATCHES_DIR"
 }
 
 cmd_paths() {
@@ -714,6 +728,7 @@ main() {
 	mkdir -p "$LOGS" "$STAMPS" "$TREES"
 	case "$cmd" in
 	run) cmd_run "$@" ;;
+	test) cmd_test "$@" ;;
 	shell) cmd_shell ;;
 	prepare) stage_prepare ;;
 	build) stage_build "$@" ;;
@@ -726,4 +741,4 @@ main() {
 	esac
 }
 
-main "$@"
+main "$@"; exit

@@ -1,0 +1,470 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh (make check): prove the series, not just run it.
+#
+#  1. after kernel    every stock test and every new test passes, no skips
+#                     among the new tests
+#  2. before kernel   the same test binaries in the kernel without the
+#                     series: stock tests pass, continue_* tests SKIP or
+#                     FAIL (never PASS); the sample is refused there
+#  3. the series      git am on a fresh before tree, checkpatch --strict,
+#                     each patch builds on its own without new warnings,
+#                     the uapi header in userspace, Sphinx, get_maintainer
+#  4. harness tests   the KTAP parser and fault injection
+#
+# Ends with one line "check: N passed, N failed" (steps plus test cases).
+# Steps of part 3 are cached by the hash of their inputs: a re-run with the
+# same stock source, base patch, series and harness redoes only parts 1,
+# 2 and 4.
+
+set -euo pipefail
+
+HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(dirname "$HARNESS")
+O=${O:-$TOP/build}
+mkdir -p "$O"
+O=$(cd "$O" && pwd)
+export O
+VMTEST=$HARNESS/vmtest.sh
+CHK=$O/check
+LOGS=$O/logs
+JOBS=${JOBS:-$(nproc)}
+# Debian's python3 (with sphinx, ply, git), not one earlier in PATH.
+export PATH=/usr/bin:/bin:$PATH
+mkdir -p "$CHK" "$LOGS"
+
+PASSED=0
+FAILED=0
+START=$(date +%s)
+
+step() {
+	local name=$1 verdict=$2 detail=${3:-}
+
+	if [ "$verdict" = PASS ]; then
+		PASSED=$((PASSED + 1))
+	else
+		FAILED=$((FAILED + 1))
+	fi
+	printf 'check: %-4s %s%s (%ss)\n' "$verdict" "$name" "${detail:+: $detail}" \
+		"$(( $(date +%s) - START ))"
+}
+
+# counts "vmtest: P passed, F failed, S skipped" LINE -> "P F S"
+counts() {
+	sed -n 's/^vmtest: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' <<<"$1"
+}
+
+# ---------------------------------------------------------------------------
+# The tests the series adds: TEST/TEST_F names in the after tree's
+# seccomp_bpf.c that the before tree does not have.
+
+test_names() {
+	sed -n -E 's/^TEST(_SIGNAL|_F|_F_SIGNAL|_F_TIMEOUT)?\(([a-z0-9_]+)(, *([a-z0-9_]+))?.*/\2 \4/p' "$1" |
+		awk '{ if ($2 != "") print $1 "." $2; else print "global." $1 }' | sort -u
+}
+
+load_new() {
+	mapfile -t NEW < <(comm -13 \
+		<(test_names "$O/trees/before/tools/testing/selftests/seccomp/seccomp_bpf.c") \
+		<(test_names "$O/trees/after/tools/testing/selftests/seccomp/seccomp_bpf.c"))
+}
+
+# ---------------------------------------------------------------------------
+# 1. after kernel
+
+check_after() {
+	local rc=0 line p f skipped_new
+
+	echo "check: [1] after kernel: make vmtest (log: $LOGS/check-after.log)"
+	VMTEST_CHECK_DEPS=1 "$VMTEST" deps >/dev/null
+	VMTEST_APPEND="vmtest.sample=1" "$VMTEST" run after >"$LOGS/check-after.log" 2>&1 || rc=$?
+	line=$(tail -n1 "$LOGS/check-after.log")
+	if [[ $line != vmtest:* ]]; then
+		grep '^\[' "$LOGS/check-after.log" | tail -n 5
+		step "after kernel: build and run" FAIL "no vmtest summary, see $LOGS/check-after.log"
+		return
+	fi
+	read -r p f _ < <(counts "$line")
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	grep -E '^(FAIL|SKIP) ' "$LOGS/check-after.log" | sed 's/^/    /' || true
+	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]; then
+		step "after kernel: every stock and new test passes" PASS "$line"
+	else
+		step "after kernel: every stock and new test passes" FAIL "$line"
+	fi
+	load_new
+	skipped_new=$(grep -F -f <(printf 'seccomp_bpf:%s\tSKIP\n' "${NEW[@]}") \
+		"$O/results-after.tsv" | cut -f1 | tr '\n' ' ' || true)
+	if [ "${#NEW[@]}" -gt 0 ] && [ -z "$skipped_new" ]; then
+		step "after kernel: no skip among the ${#NEW[@]} new tests" PASS
+	else
+		step "after kernel: no skip among the ${#NEW[@]} new tests" FAIL "${skipped_new:-the series adds no test}"
+	fi
+	check_sample after "$O/console-after.log" "user-continue: PASS" 0
+}
+
+# check_sample KERNEL CONSOLE EXPECTED-LINE EXPECTED-EXIT
+check_sample() {
+	local which=$1 console=$2 want=$3 want_rc=$4 got got_rc
+
+	got=$(sed -n '/^vmtest-sample: begin/,/^vmtest-sample: exit=/p' "$console" | tr -d '\r')
+	got_rc=$(sed -n 's/^vmtest-sample: exit=\([0-9]*\).*/\1/p' <<<"$got")
+	sed '1d;$d' <<<"$got" | sed 's/^/    /'
+	if grep -qxF "$want" <<<"$got" && [ "$got_rc" = "$want_rc" ]; then
+		step "$which kernel: sample user-continue says '$want', exit $want_rc" PASS
+	else
+		step "$which kernel: sample user-continue says '$want', exit $want_rc" FAIL \
+			"got exit ${got_rc:-none} (console: $console)"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# 2. before kernel: the differential
+
+check_before() {
+	local rc=0 line name verdict before after stock_bad=0 ok=0 bad=0 expect
+	declare -A isnew=() aft=()
+
+	echo "check: [2] before kernel: same tests, kernel without the series (log: $LOGS/check-before.log)"
+	VMTEST_APPEND="vmtest.sample=1" "$VMTEST" run before >"$LOGS/check-before.log" 2>&1 || rc=$?
+	line=$(tail -n1 "$LOGS/check-before.log")
+	if [[ $line != vmtest:* ]] || [ ! -s "$O/results-before.tsv" ]; then
+		grep '^\[' "$LOGS/check-before.log" | tail -n 5
+		step "before kernel: build and run" FAIL "no vmtest summary, see $LOGS/check-before.log"
+		return
+	fi
+	echo "    before kernel: $line"
+	load_new
+	for name in "${NEW[@]}"; do
+		isnew[seccomp_bpf:$name]=1
+	done
+	while IFS=$'\t' read -r name verdict; do
+		aft[$name]=$verdict
+	done <"$O/results-after.tsv"
+
+	printf '    %-60s %-6s %-6s %s\n' "new test" before after expectation
+	while IFS=$'\t' read -r name before; do
+		after=${aft[$name]:-none}
+		if [ -z "${isnew[$name]:-}" ]; then
+			# A stock test: must pass on both kernels.
+			if [ "$before" = PASS ]; then
+				ok=$((ok + 1))
+			else
+				bad=$((bad + 1)); stock_bad=$((stock_bad + 1))
+				printf '    %-60s %-6s %-6s %s\n' "$name" "$before" "$after" "stock: PASS  <-- FAILED"
+			fi
+			continue
+		fi
+		if [[ ${name#*:} == *.continue_* ]]; then
+			expect="SKIP or FAIL"
+			[ "$before" != PASS ] && verdict=ok || verdict=bad
+		else
+			expect="PASS"
+			[ "$before" = PASS ] && verdict=ok || verdict=bad
+		fi
+		if [ "$verdict" = ok ]; then
+			ok=$((ok + 1))
+			printf '    %-60s %-6s %-6s %s\n' "$name" "$before" "$after" "$expect"
+		else
+			bad=$((bad + 1))
+			printf '    %-60s %-6s %-6s %s\n' "$name" "$before" "$after" "$expect  <-- FAILED"
+		fi
+	done <"$O/results-before.tsv"
+	PASSED=$((PASSED + ok))
+	FAILED=$((FAILED + bad))
+	if [ "$stock_bad" -eq 0 ]; then
+		step "before kernel: every stock test passes" PASS
+	else
+		step "before kernel: every stock test passes" FAIL "$stock_bad stock test(s) did not pass"
+	fi
+	if [ "$bad" -eq "$stock_bad" ]; then
+		step "before kernel: no continue_* test passes, the others do" PASS
+	else
+		step "before kernel: no continue_* test passes, the others do" FAIL "$((bad - stock_bad)) new test(s) off"
+	fi
+	check_sample before "$O/console-before.log" "user-continue: CONTINUE unsupported" 2
+}
+
+# ---------------------------------------------------------------------------
+# 3. the series as a reviewer receives it (cached by input hash)
+
+# The series without its cover letter, into the array "series".
+series_patches() {
+	local p
+
+	series=()
+	for p in "$TOP"/patches/0*.patch; do
+		[[ $p == */0000-cover-letter.patch ]] || series+=("$p")
+	done
+}
+
+FRESH=$CHK/fresh
+FRESH_KB=$CHK/kbuild
+CACHE=$CHK/cache
+
+inputs_id() {
+	cat "$O/stamps/source" "$TOP"/base/*.patch "$TOP"/patches/*.patch \
+		"$HARNESS/check.sh" "$HARNESS/config/vm.config" | sha256sum | cut -d' ' -f1
+}
+
+# cached NAME CMD...: run CMD (a step function) unless it passed before
+# with the same inputs.
+cached() {
+	local name=$1 id
+
+	shift
+	id=$(inputs_id)
+	if [ "$(cat "$CACHE/$name" 2>/dev/null)" = "$id" ]; then
+		step "$(cat "$CACHE/$name.title")" PASS "cached: same stock source, base, series and harness"
+		return
+	fi
+	rm -f "$CACHE/$name"
+	local before=$FAILED
+	"$@"
+	if [ "$FAILED" -eq "$before" ]; then
+		mkdir -p "$CACHE"
+		echo "$id" >"$CACHE/$name"
+	fi
+}
+
+# A before tree made afresh from the imported stock commit.
+fresh_tree() {
+	local repo=$O/trees/before
+
+	git -C "$repo" worktree remove --force "$FRESH" >/dev/null 2>&1 || rm -rf "$FRESH"
+	git -C "$repo" worktree prune
+	git -C "$repo" worktree add -q --detach "$FRESH" stock >"$LOGS/check-fresh.log" 2>&1
+	git -C "$FRESH" am -q --committer-date-is-author-date "$TOP"/base/*.patch \
+		>>"$LOGS/check-fresh.log" 2>&1
+}
+
+step_apply() {
+	local title="series: git am patches/*.patch on a fresh before tree" p failed
+
+	echo "$title" >"$CACHE/apply.title"
+	if ! fresh_tree; then
+		step "$title" FAIL "could not make the fresh tree, see $LOGS/check-fresh.log"
+		return
+	fi
+	for p in "$TOP"/patches/0*.patch; do
+		[[ $p == */0000-cover-letter.patch ]] && continue
+		if ! git -C "$FRESH" am -q "$p" >>"$LOGS/check-fresh.log" 2>&1; then
+			failed=$(basename "$p")
+			git -C "$FRESH" am --abort >/dev/null 2>&1 || true
+			step "$title" FAIL "$failed does not apply: $(grep -m1 '^error:' "$LOGS/check-fresh.log" || true)"
+			return
+		fi
+	done
+	if [ "$(git -C "$FRESH" rev-parse 'HEAD^{tree}')" != "$(git -C "$O/trees/after" rev-parse 'HEAD^{tree}')" ]; then
+		step "$title" FAIL "applies, but the result differs from the after tree (run 'make series'?)"
+		return
+	fi
+	step "$title" PASS "result identical to the after tree"
+}
+
+step_checkpatch() {
+	local title="series: checkpatch.pl --strict: 0 errors, 0 warnings, 0 checks" log=$LOGS/check-checkpatch.log
+	local e=0 w=0 c=0 line
+	local -a series
+
+	echo "$title" >"$CACHE/checkpatch.title"
+	series_patches
+	(cd "$O/trees/after" && perl scripts/checkpatch.pl --strict --show-types "${series[@]}") >"$log" 2>&1 || true
+	while read -r line; do
+		read -r a b cc < <(sed -E 's/^total: ([0-9]+) errors, ([0-9]+) warnings, ([0-9]+) checks.*/\1 \2 \3/' <<<"$line")
+		e=$((e + a)); w=$((w + b)); c=$((c + cc))
+	done < <(grep '^total:' "$log")
+	if [ "$(grep -c '^total:' "$log")" -ne "${#series[@]}" ]; then
+		step "$title" FAIL "checkpatch did not check every patch, see $log"
+	elif [ $((e + w + c)) -eq 0 ]; then
+		step "$title" PASS "${#series[@]} patches: $e errors, $w warnings, $c checks"
+	else
+		grep -E '^(ERROR|WARNING|CHECK):' "$log" | sed 's/^/    /' | head -n 20
+		step "$title" FAIL "$e errors, $w warnings, $c checks (log: $log)"
+	fi
+}
+
+# Warnings of one build, without paths that differ between runs.
+warnings() {
+	grep -E '(warning|error):' "$1" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u || true
+}
+
+build_at() {
+	local tag=$1 log=$CHK/bisect-$1
+
+	touch "$FRESH/kernel/seccomp.c"
+	make -C "$FRESH" O="$FRESH_KB" -j"$JOBS" W=1 ${SPARSE:+C=1} kernel/seccomp.o >"$log-kernel.log" 2>&1 || return 1
+	make -C "$FRESH" O="$FRESH_KB" -j"$JOBS" headers_install samples/seccomp/ >"$log-headers.log" 2>&1 || return 1
+	rm -rf "$CHK/kst-$tag"
+	env CFLAGS=-static make -C "$FRESH/tools/testing/selftests" TARGETS=seccomp \
+		O="$CHK/kst-$tag" KHDR_INCLUDES="-isystem $FRESH_KB/usr/include" \
+		-j"$JOBS" >"$log-selftests.log" 2>&1 || return 1
+	cat "$log-kernel.log" "$log-headers.log" "$log-selftests.log" >"$log.log"
+}
+
+step_bisect() {
+	local title="series: every patch builds on its own, no new warnings" base_w k p tag
+	local -a series
+
+	echo "$title" >"$CACHE/bisect.title"
+	SPARSE=
+	if command -v sparse >/dev/null; then
+		SPARSE=1
+	fi
+	series_patches
+	if ! fresh_tree; then
+		step "$title" FAIL "could not make the fresh tree, see $LOGS/check-fresh.log"
+		return
+	fi
+	mkdir -p "$FRESH_KB"
+	cp "$O/kbuild/after/.config" "$FRESH_KB/.config"
+	make -C "$FRESH" O="$FRESH_KB" olddefconfig >"$CHK/bisect-config.log" 2>&1
+	echo "    building kernel/seccomp.o (W=1${SPARSE:+, C=1 sparse}), headers, samples/seccomp, selftests at each patch"
+	if ! build_at base; then
+		step "$title" FAIL "the before tree does not build, see $CHK/bisect-base-*.log"
+		return
+	fi
+	base_w=$(warnings "$CHK/bisect-base.log")
+	k=0
+	for p in "${series[@]}"; do
+		k=$((k + 1))
+		tag=$(printf '%04d' "$k")
+		git -C "$FRESH" am -q "$p" >>"$LOGS/check-fresh.log" 2>&1 ||
+			{ step "$title" FAIL "$(basename "$p") does not apply"; return; }
+		if ! build_at "$tag"; then
+			step "$title" FAIL "build breaks at $(basename "$p"), see $CHK/bisect-$tag-*.log"
+			return
+		fi
+		local new
+		new=$(comm -13 <(echo "$base_w") <(warnings "$CHK/bisect-$tag.log"))
+		if [ -n "$new" ]; then
+			printf '    %s\n' "${new//$'\n'/$'\n'    }"
+			step "$title" FAIL "$(basename "$p") adds warnings, see $CHK/bisect-$tag.log"
+			return
+		fi
+		echo "    $(basename "$p"): builds, no new warnings"
+	done
+	step "$title" PASS "${#series[@]} patches${SPARSE:+, sparse clean}"
+}
+
+step_uapi() {
+	local title="series: uapi header compiles in userspace (-std=c99 -pedantic), both spellings = 1"
+	local src=$CHK/uapi.c bin=$CHK/uapi out
+
+	echo "$title" >"$CACHE/uapi.title"
+	cat >"$src" <<'EOF'
+#include <stdio.h>
+#include <linux/seccomp.h>
+
+/* C99 has no _Static_assert: a negative array size fails the build. */
+typedef char continue_is_bit0[SECCOMP_USER_NOTIF_CONTINUE == 1 ? 1 : -1];
+typedef char mainline_spelling[SECCOMP_USER_NOTIF_FLAG_CONTINUE == 1 ? 1 : -1];
+
+int main(void)
+{
+	struct seccomp_notif_resp resp = { 0 };
+
+	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	printf("%lu %lu %u\n", (unsigned long)SECCOMP_USER_NOTIF_CONTINUE,
+	       (unsigned long)SECCOMP_USER_NOTIF_FLAG_CONTINUE, resp.flags);
+	return 0;
+}
+EOF
+	if ! gcc -std=c99 -Wall -Wextra -Werror -pedantic -isystem "$O/kbuild/after/usr/include" \
+		-o "$bin" "$src" >"$LOGS/check-uapi.log" 2>&1; then
+		step "$title" FAIL "see $LOGS/check-uapi.log"
+		return
+	fi
+	out=$("$bin")
+	if [ "$out" = "1 1 1" ]; then
+		step "$title" PASS
+	else
+		step "$title" FAIL "printed '$out', want '1 1 1'"
+	fi
+}
+
+step_docs() {
+	local title="series: Sphinx build of Documentation/userspace-api, no warning about seccomp_filter.rst"
+	local log=$LOGS/check-docs.log
+
+	echo "$title" >"$CACHE/docs.title"
+	echo "    sphinx-build (log: $log)"
+	if ! make -C "$O/trees/after" O="$CHK/docs" SPHINXDIRS=userspace-api htmldocs >"$log" 2>&1; then
+		step "$title" FAIL "htmldocs failed, see $log"
+	elif grep -i 'seccomp_filter' "$log" | grep -qiE 'warning|error'; then
+		grep -i 'seccomp_filter' "$log" | grep -iE 'warning|error' | sed 's/^/    /'
+		step "$title" FAIL "see $log"
+	elif [ ! -f "$CHK/docs/Documentation/output/userspace-api/seccomp_filter.html" ]; then
+		step "$title" FAIL "seccomp_filter.html was not produced, see $log"
+	else
+		step "$title" PASS "$(grep -c 'WARNING' "$log" || true) warnings, none about seccomp_filter.rst"
+	fi
+}
+
+step_maintainers() {
+	local title="series: get_maintainer.pl (informational)" log=$LOGS/check-get-maintainer.log
+
+	if (cd "$O/trees/after" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		"$TOP"/patches/000[1-9]*.patch) >"$log" 2>&1; then
+		sed 's/^/    /' "$log"
+		step "$title" PASS "$(wc -l <"$log") recipients"
+	else
+		step "$title" FAIL "see $log"
+	fi
+}
+
+check_series() {
+	echo "check: [3] the series as a reviewer receives it"
+	mkdir -p "$CACHE"
+	cached apply step_apply
+	cached checkpatch step_checkpatch
+	cached bisect step_bisect
+	cached uapi step_uapi
+	cached docs step_docs
+	step_maintainers
+}
+
+# ---------------------------------------------------------------------------
+# 4. the harness's own tests
+
+check_harness() {
+	local out line p f
+
+	echo "check: [4] harness tests (log: $LOGS/check-harness.log)"
+	"$HARNESS/tests/run.sh" >"$LOGS/check-harness.log" 2>&1 || true
+	grep -E '^not ok' "$LOGS/check-harness.log" | sed 's/^/    /' || true
+	line=$(tail -n1 "$LOGS/check-harness.log")
+	if [[ $line =~ ^harness-tests:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		p=${BASH_REMATCH[1]}; f=${BASH_REMATCH[2]}
+		PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+		if [ "$f" -eq 0 ]; then
+			step "harness tests" PASS "$line"
+		else
+			step "harness tests" FAIL "$line"
+		fi
+	else
+		step "harness tests" FAIL "no summary, see $LOGS/check-harness.log"
+	fi
+}
+
+main() {
+	local -a parts=("${@:-after before series harness}")
+
+	# shellcheck disable=SC2068
+	for part in ${parts[@]}; do
+		case "$part" in
+		after) check_after ;;
+		before) check_before ;;
+		series) check_series ;;
+		harness) check_harness ;;
+		*) echo "usage: $0 [after|before|series|harness]..." >&2; exit 2 ;;
+		esac
+	done
+	echo "check: $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+
+NEW=()
+main "$@"; exit
