@@ -79,8 +79,10 @@ run_logged() {
 	shift 2
 	mkdir -p "$(dirname "$log")"
 	if ! "$@" >"$log" 2>&1; then
-		if grep -q "No space left on device" "$log"; then
-			die "$stage" "disk full: free space under $O (df: $(df -h "$O" | awk 'NR==2 {print $4}') left)" "$log"
+		# A full disk may leave no room for the log itself: ask df too.
+		if grep -qs "No space left on device" "$log" ||
+		   [ "$(df -Pk "$O" | awk 'NR==2 {print $4}')" -lt 1024 ]; then
+			die "$stage" "disk full: free space under $O (df: $(df -Ph "$O" | awk 'NR==2 {print $4}') left)" "$log"
 		fi
 		die "$stage" "'$*' failed; log: $log" "$log"
 	fi
