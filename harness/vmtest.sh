@@ -690,7 +690,10 @@ cmd_series() {
 	subject="*** SUBJECT HERE ***"
 	body="*** BLURB HERE ***"
 	if [ -f "$cover" ]; then
-		subject=$(sed -n 's/^Subject: \[[^]]*\] //p' "$cover")
+		# The Subject: header, unfolded.
+		subject=$(awk '/^Subject: / {s = $0; next}
+			s != "" && /^[ \t]/ {sub(/^[ \t]+/, " "); s = s $0; next}
+			s != "" {print s; exit}' "$cover" | sed 's/^Subject: \[[^]]*\] //')
 		# The blurb: after the headers, up to the shortlog.
 		body=$(awk -v who="$IDENT_NAME" '
 			!hdr && /^$/ {hdr = 1; next}
