@@ -108,14 +108,12 @@ need_packages() {
 }
 
 stage_deps() {
-	local missing=() pkg
+	local missing=()
 
-	while read -r pkg; do
-		if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
-		     grep -q "ok installed"; then
-			missing+=("$pkg")
-		fi
-	done < <(need_packages)
+	# One dpkg-query for all: a package it does not know is missing too.
+	mapfile -t missing < <(need_packages | sort -u | join -v1 - <(
+		need_packages | xargs dpkg-query -W -f='${Package} ${Status}\n' 2>/dev/null |
+		awk '$NF == "installed" {print $1}' | sort -u))
 	if [ "${#missing[@]}" -eq 0 ]; then
 		say deps "all packages present"
 		return
@@ -424,7 +422,7 @@ stage_kernel() {
 	kb=$(kbuild_dir "$which")
 	echo "[kernel] building $which (log: $LOGS/kernel-$which.log)"
 	run_logged kernel "$LOGS/kernel-$which.log" \
-		make -C "$tree" O="$kb" -j"$JOBS" all headers_install
+		make -C "$tree" O="$kb" -j"$JOBS" all
 	[ -f "$kb/arch/x86/boot/bzImage" ] ||
 		die kernel "$kb/arch/x86/boot/bzImage was not built" "$LOGS/kernel-$which.log"
 	say kernel "$which: $kb/arch/x86/boot/bzImage, headers in $kb/usr/include"
