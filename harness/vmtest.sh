@@ -202,13 +202,16 @@ stage_source() {
 	fi
 	src=$(kernel_version "$tmp")
 	# Debian's tarball ignores its whole top level (.gitignore "/*"):
-	# add with -f, and drop that rule so that git status works.
+	# add with -f, and drop that rule so that git status works.  Loose
+	# objects stay uncompressed: 34 s instead of 53 s to add the tree
+	# here, for 1.1 GiB more disk.
 	if [ -f "$tmp/.gitignore" ]; then
 		sed -i '/^\/\*$/d; /^!\/debian\/$/d' "$tmp/.gitignore"
 	fi
 	run_logged source "$LOGS/source.log" sh -c '
 		cd "$1" && git init -q -b before . &&
 		git config core.abbrev 12 && git config gc.auto 0 &&
+		git config core.looseCompression 0 &&
 		git add -f -A . &&
 		GIT_AUTHOR_DATE=$3 GIT_COMMITTER_DATE=$3 git commit -q -m "$2" &&
 		git tag stock' sh "$tmp" "Linux $src ($desc)" "$FIXED_DATE"
