@@ -706,6 +706,9 @@ cmd_series() {
 $body"
 	rm -f "$PATCHES_DIR"/*.patch
 	mkdir -p "$PATCHES_DIR"
+	# The cover letter's Date: is the last commit's, so that an unchanged
+	# series exports to identical files.
+	GIT_COMMITTER_DATE=$(git -C "$tree" log -1 --format=%cI HEAD) \
 	git -C "$tree" format-patch -q --cover-letter --cover-from-description=subject \
 		--subject-prefix="PATCH v2" --base=before --zero-commit \
 		-o "$PATCHES_DIR" before..HEAD
