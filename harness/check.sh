@@ -233,27 +233,37 @@ cached() {
 	fi
 }
 
-# A before tree made afresh from the imported stock commit.
+# A before tree made afresh from the imported stock commit.  An existing
+# worktree is reset to stock and cleaned rather than checked out again:
+# only the files the patches touched are rewritten.
 fresh_tree() {
 	local repo=$O/trees/before
 
-	git -C "$repo" worktree remove --force "$FRESH" >/dev/null 2>&1 || rm -rf "$FRESH"
-	git -C "$repo" worktree prune
-	git -C "$repo" worktree add -q --detach "$FRESH" stock >"$LOGS/check-fresh.log" 2>&1
+	: >"$LOGS/check-fresh.log"
+	if ! git -C "$FRESH" rev-parse --git-dir >/dev/null 2>&1; then
+		rm -rf "$FRESH"
+		git -C "$repo" worktree prune
+		git -C "$repo" worktree add -q --detach "$FRESH" stock \
+			>>"$LOGS/check-fresh.log" 2>&1 || return 1
+	fi
+	git -C "$FRESH" am --abort >/dev/null 2>&1 || true
+	git -C "$FRESH" checkout -q -f --detach stock >>"$LOGS/check-fresh.log" 2>&1 &&
+	git -C "$FRESH" clean -q -fdx >>"$LOGS/check-fresh.log" 2>&1 &&
 	git -C "$FRESH" am -q --committer-date-is-author-date "$TOP"/base/*.patch \
 		>>"$LOGS/check-fresh.log" 2>&1
 }
 
 step_apply() {
 	local title="series: git am patches/*.patch on a fresh before tree" p failed
+	local -a series
 
 	echo "$title" >"$CACHE/apply.title"
+	series_patches
 	if ! fresh_tree; then
 		step "$title" FAIL "could not make the fresh tree, see $LOGS/check-fresh.log"
 		return
 	fi
-	for p in "$TOP"/patches/0*.patch; do
-		[[ $p == */0000-cover-letter.patch ]] && continue
+	for p in "${series[@]}"; do
 		if ! git -C "$FRESH" am -q "$p" >>"$LOGS/check-fresh.log" 2>&1; then
 			failed=$(basename "$p")
 			git -C "$FRESH" am --abort >/dev/null 2>&1 || true
