@@ -188,8 +188,9 @@ stage_source() {
 	rm -rf "$tmp" "$TREES/before" "$TREES/after" "$STAMPS"
 	mkdir -p "$tmp" "$STAMPS"
 	if [ -z "${KSRC:-}" ]; then
+		# Debian's tarball is multi-block xz: decompress on every core.
 		run_logged source "$LOGS/source.log" \
-			tar -xJf "$DEBIAN_TARBALL" -C "$tmp" --strip-components=1
+			tar -I 'xz -T0' -xf "$DEBIAN_TARBALL" -C "$tmp" --strip-components=1
 		desc="Debian $DEBIAN_SRC_PKG $(dpkg-query -W -f='${Version}' "$DEBIAN_SRC_PKG")"
 	elif git -C "$KSRC" rev-parse --git-dir >/dev/null 2>&1; then
 		run_logged source "$LOGS/source.log" \
