@@ -29,12 +29,12 @@ HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(dirname "$HARNESS")
 O=${O:-$TOP/build}
 mkdir -p "$O"
-# The new tests that need the flag (KTAP names without "seccomp_bpf:"): a
-# glob.  New tests outside it must pass on both kernels.
-CONTINUE_TESTS=${CONTINUE_TESTS:-user_notification_continue.*}
 O=$(cd "$O" && pwd)
 export O
 VMTEST=$HARNESS/vmtest.sh
+# The new tests that need the flag (KTAP names without "seccomp_bpf:"): a
+# glob.  New tests outside it must pass on both kernels.
+CONTINUE_TESTS=${CONTINUE_TESTS:-user_notification_continue.*}
 CHK=$O/check
 LOGS=$O/logs
 JOBS=${JOBS:-$(nproc)}
