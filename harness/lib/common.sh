@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by vmtest.sh: paths and settings, output helpers (say, die,
+# run_logged), where each tree and kernel build lives.  Expects HARNESS.
+
+# The settings are used by the other files of harness/lib/.
+# shellcheck disable=SC2034
+
+TOP=$(dirname "$HARNESS")
+O=${O:-$TOP/build}
+mkdir -p "$O"
+O=$(cd "$O" && pwd)
+JOBS=${JOBS:-$(nproc)}
+T=${T:-}
+ACCEL=${ACCEL:-}
+GUEST_INIT=${GUEST_INIT:-$HARNESS/guest/init}
+DEBIAN_SRC_PKG=linux-source-6.12
+DEBIAN_TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+TREES=$O/trees
+# Where the patches come from (overridable for the harness's own tests).
+BASE_DIR=${BASE_DIR:-$TOP/base}
+PATCHES_DIR=${PATCHES_DIR:-$TOP/patches}
+LOGS=$O/logs
+STAMPS=$O/stamps
+# Every commit the harness makes in its own trees has this identity, and
+# the imported tree and the before tree also fixed dates: the same source
+# gives the same commit ids on every machine, whatever git's configuration
+# (or none), so that the cover letter's base-commit: stays true.  Authors
+# of the base patch and of the series come from the patches.
+export GIT_AUTHOR_NAME=vmtest GIT_AUTHOR_EMAIL=vmtest@localhost
+export GIT_COMMITTER_NAME=vmtest GIT_COMMITTER_EMAIL=vmtest@localhost
+FIXED_DATE="2019-09-18T10:48:30+0000"
+
+START=$(date +%s)
+
+# The seccomp kselftests: built here, installed there (both kernels boot
+# the same binaries).
+KST_BUILD=$O/kselftest/build
+KST_INSTALL=${KSELFTEST_INSTALL:-$O/kselftest/install}
+
+# --------------------------------------------------------------------------
+# Output helpers
+
+elapsed() { echo "$(( $(date +%s) - START ))s"; }
+
+say() { printf '[%s] %s (%s)\n' "$1" "$2" "$(elapsed)"; }
+
+die() {
+	local stage=$1 msg=$2 log=${3:-}
+
+	printf '[%s] ERROR: %s\n' "$stage" "$msg" >&2
+	if [ -n "$log" ] && [ -f "$log" ]; then
+		printf '[%s] last lines of %s:\n' "$stage" "$log" >&2
+		tail -n 25 "$log" | sed 's/^/    /' >&2
+	fi
+	exit 1
+}
+
+# run_logged STAGE LOG CMD...: run CMD with its output in LOG; on failure
+# show the end of LOG.
+run_logged() {
+	local stage=$1 log=$2
+
+	shift 2
+	mkdir -p "$(dirname "$log")"
+	if ! "$@" >"$log" 2>&1; then
+		# A full disk may leave no room for the log itself: ask df too.
+		if grep -qs "No space left on device" "$log" ||
+		   [ "$(df -Pk "$O" | awk 'NR==2 {print $4}')" -lt 1024 ]; then
+			die "$stage" "disk full: free space under $O (df: $(df -Ph "$O" | awk 'NR==2 {print $4}') left)" "$log"
+		fi
+		die "$stage" "'$*' failed; log: $log" "$log"
+	fi
+}
+
+tree_dir() { echo "$TREES/$1"; }
+kbuild_dir() { echo "$O/kbuild/$1"; }

@@ -1,0 +1,138 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by vmtest.sh: [boot] [tests], the accelerator probe, booting the
+# guest, and the one closing line.
+
+# QEMU with KVM may fail or hang here: a 16-byte guest ran, and the kernel
+# then stopped on "KVM internal error" at its first xrstor.  So the probe
+# boots the kernel itself with KVM, without an initramfs, within 15 s: it
+# passes when the kernel gets as far as its "no root" panic.
+probe_accel() {
+	local kernel=$1 cache=$STAMPS/accel key log=$O/accel-probe.log
+
+	key="probe3:$(stat -c %Y "$(command -v qemu-system-x86_64)"):$(stat -c %Y "$kernel"):$([ -e /dev/kvm ] && echo kvm)"
+	if [ -f "$cache" ] && [ "$(head -n1 "$cache")" = "$key" ]; then
+		tail -n1 "$cache"
+		return
+	fi
+	local accel=tcg
+	if [ -w /dev/kvm ]; then
+		timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu host -M pc -m 256M \
+			-nodefaults -display none -no-reboot -serial stdio -kernel "$kernel" \
+			-append "console=ttyS0 panic=-1 loglevel=4" </dev/null >"$log" 2>&1 || true
+		if grep -q 'Kernel panic' "$log" && ! grep -q 'KVM internal error' "$log"; then
+			accel=kvm
+		fi
+	fi
+	printf '%s\n%s\n' "$key" "$accel" >"$cache"
+	echo "$accel"
+}
+
+# The kselftest entries to run: all but the benchmark (make bench runs it),
+# filtered by T.
+select_tests() {
+	local entry name
+
+	while read -r entry; do
+		name=${entry#*:}
+		if [ -n "$T" ]; then
+			# shellcheck disable=SC2053
+			[[ $name == $T ]] || continue
+		elif [ "$name" = seccomp_benchmark ]; then
+			continue
+		fi
+		echo "$entry"
+	done <"$KST_INSTALL/kselftest-list.txt"
+}
+
+settings_timeout() {
+	sed -n 's/^timeout=//p' "$KST_INSTALL/seccomp/settings" 2>/dev/null | head -n1
+}
+
+# boot_guest KERNEL MODE CONSOLE EXTRA-APPEND
+boot_guest() {
+	local which=$1 mode=$2 console=$3 append=$4 accel cpu kernel
+	local -a qemu
+
+	kernel=$(kbuild_dir "$which")/arch/x86/boot/bzImage
+	[ -f "$kernel" ] || die boot "$kernel missing: run 'make vmtest' first"
+	accel=${ACCEL:-$(probe_accel "$kernel")}
+	case "$accel" in
+	kvm) cpu=host ;;
+	tcg) cpu=max ;;
+	*) die boot "ACCEL=$accel: use kvm or tcg" ;;
+	esac
+	qemu=(qemu-system-x86_64 -M pc -accel "$accel" -cpu "$cpu" -smp 2 -m 1G
+	      -nodefaults -display none -no-reboot
+	      -kernel "$kernel" -initrd "$O/initramfs.cpio.gz"
+	      -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 vmtest.mode=$mode $append")
+	echo "[boot] $which kernel, $accel, console log: $console"
+	if [ "$mode" = shell ]; then
+		"${qemu[@]}" -serial mon:stdio
+		return
+	fi
+	local -a st
+	set +e
+	timeout -k 5 "$VM_TIMEOUT" "${qemu[@]}" -serial stdio </dev/null |
+		tee "$console"
+	st=("${PIPESTATUS[@]}")
+	set -e
+	VM_RC=${st[0]}
+}
+
+stage_tests() {
+	local which=$1 console=$O/console-$1.log tests=() summary append
+	local guest_errors=() nsel t
+
+	mapfile -t tests < <(select_tests)
+	nsel=${#tests[@]}
+	[ "$nsel" -gt 0 ] || die tests "no installed test matches T='$T' ($(tr '\n' ' ' <"$KST_INSTALL/kselftest-list.txt"))"
+	for t in "${tests[@]}"; do
+		[ -x "$KST_INSTALL/${t%%:*}/${t#*:}" ] ||
+			die tests "test binary $KST_INSTALL/${t%%:*}/${t#*:} missing: rebuild with 'make selftests'" "$LOGS/selftests.log"
+	done
+	: "${VM_TIMEOUT:=$(( ${SETTINGS_TIMEOUT:-$(settings_timeout)} * nsel + 60 ))}"
+	append="vmtest.tests=$(IFS=,; echo "${tests[*]}") ${VMTEST_APPEND:-}"
+	boot_guest "$which" run "$console" "$append"
+
+	if [ "$VM_RC" -eq 124 ] || [ "$VM_RC" -eq 137 ]; then
+		guest_errors+=("guest timed out after ${VM_TIMEOUT}s")
+	elif [ "$VM_RC" -ne 0 ]; then
+		guest_errors+=("QEMU exited with status $VM_RC")
+	fi
+	if grep -qE 'Kernel panic|Oops|BUG: |general protection fault|Call Trace:' "$console"; then
+		guest_errors+=("kernel panic/oops: $(grep -m1 -E 'Kernel panic|Oops|BUG: |general protection fault' "$console" | tr -d '\r')")
+	fi
+	if ! grep -q '^vmtest-exit: ' "$console"; then
+		guest_errors+=("guest never reported completion")
+	fi
+	echo
+	for t in "${guest_errors[@]}"; do
+		echo "[tests] ERROR: $t; last console lines ($console):"
+		grep -v '^\s*$' "$console" | tail -n 15 | sed 's/^/    /'
+	done
+	local -a expect=()
+	for t in "${tests[@]}"; do
+		expect+=(--expect "${t#*:}")
+	done
+	summary=$(python3 "$HARNESS/ktap.py" --prefix vmtest "${expect[@]}" \
+		--results "$O/results-$which.tsv" "$console" || true)
+	grep -v '^vmtest: ' <<<"$summary" || true
+	report_summary "$(tail -n1 <<<"$summary")" "${#guest_errors[@]}"
+}
+
+# report_summary "vmtest: P passed, F failed, S skipped" EXTRA-FAILURES:
+# print the one closing line, exit non-zero on any failure.
+report_summary() {
+	local line=$1 extra=$2 p f s
+
+	if [[ $line =~ ^vmtest:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+		p=${BASH_REMATCH[1]}; f=${BASH_REMATCH[2]}; s=${BASH_REMATCH[3]}
+	else
+		p=0; f=1; s=0
+		echo "[tests] ERROR: the KTAP parser gave no summary: $line"
+	fi
+	f=$((f + extra))
+	echo "vmtest: $p passed, $f failed, $s skipped"
+	[ "$f" -eq 0 ]
+}
