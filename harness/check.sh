@@ -79,13 +79,27 @@ load_new() {
 }
 
 # ---------------------------------------------------------------------------
+# 0. the preflight, before any part: every program that make check calls
+# is there (as root, missing packages are installed), or nothing runs.
+
+check_deps() {
+	local log=$LOGS/check-deps.log
+
+	if ! VMTEST_CHECK_DEPS=1 "$VMTEST" deps >"$log" 2>&1; then
+		grep '^\[deps\]' "$log" | sed 's/^/    /'
+		step "deps: every program make check calls is present" FAIL "see $log"
+		echo "check: $PASSED passed, $FAILED failed"
+		exit 1
+	fi
+}
+
+# ---------------------------------------------------------------------------
 # 1. after kernel
 
 check_after() {
 	local rc=0 line p f skipped_new
 
 	echo "check: [1] after kernel: make vmtest (log: $LOGS/check-after.log)"
-	VMTEST_CHECK_DEPS=1 "$VMTEST" deps >/dev/null
 	VMTEST_APPEND="vmtest.sample=1" "$VMTEST" run after >"$LOGS/check-after.log" 2>&1 || rc=$?
 	line=$(tail -n1 "$LOGS/check-after.log")
 	if [[ $line != vmtest:* ]]; then
@@ -476,6 +490,7 @@ check_harness() {
 main() {
 	local -a parts=("${@:-after before series harness}")
 
+	check_deps
 	# shellcheck disable=SC2068
 	for part in ${parts[@]}; do
 		case "$part" in

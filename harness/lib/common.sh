@@ -57,8 +57,21 @@ die() {
 	exit 1
 }
 
+# The first program (or python module) LOG says it could not find, as
+# make, sh, bash, env, tar and python3 say it.
+missing_program() {
+	sed -n -E \
+		-e 's/^make(\[[0-9]+\])?: ([A-Za-z0-9_.+-]+): No such file or directory$/\2/p' \
+		-e 's/^.*: ([A-Za-z0-9_.+-]+): (command )?not found$/\1/p' \
+		-e 's/^.*: ([A-Za-z0-9_.+-]+): Cannot exec: No such file or directory$/\1/p' \
+		-e "s/^.*env: '([A-Za-z0-9_.+-]+)': No such file or directory$/\\1/p" \
+		-e "s/^ModuleNotFoundError: No module named '([A-Za-z0-9_.]+)'.*$/python3 module \\1/p" \
+		"$1" 2>/dev/null | head -n1 || true
+}
+
 # run_logged STAGE LOG CMD...: run CMD with its output in LOG; on failure
-# show the end of LOG.
+# show the end of LOG.  A program that is not there is named: the
+# preflight of [deps] did not know it.
 run_logged() {
 	local stage=$1 log=$2
 
@@ -69,6 +82,14 @@ run_logged() {
 		if grep -qs "No space left on device" "$log" ||
 		   [ "$(df -Pk "$O" | awk 'NR==2 {print $4}')" -lt 1024 ]; then
 			die "$stage" "disk full: free space under $O (df: $(df -Ph "$O" | awk 'NR==2 {print $4}') left)" "$log"
+		fi
+		local prog
+		prog=$(missing_program "$log")
+		if [ -n "$prog" ] &&
+		   grep -qE "^[a-z]+ +(cmd|py) +${prog##* } " <<<"${DEPS_LIST:-}"; then
+			die "$stage" "$prog not found, although the list in harness/lib/deps.sh has it: is PATH the one [deps] checked?; log: $log" "$log"
+		elif [ -n "$prog" ]; then
+			die "$stage" "$prog not found: it is missing from the list in harness/lib/deps.sh (add it with the Debian package that provides it); log: $log" "$log"
 		fi
 		die "$stage" "'$*' failed; log: $log" "$log"
 	fi

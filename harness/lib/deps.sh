@@ -1,41 +1,195 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by vmtest.sh: [deps], the Debian packages the harness needs.
+# Sourced by vmtest.sh (and fresh.sh): [deps], the preflight.  Before any
+# work, every program that a stage, a `make check` step or a harness test
+# calls is looked for, and each missing one is named with the Debian
+# package that provides it.  As root the missing packages are installed
+# with apt-get; otherwise the exact apt-get line is printed.
 
 # dpkg-query -f '${Package}': the single quotes are meant.
 # shellcheck disable=SC2016
 
-need_packages() {
-	local pkgs=(gcc make flex bison bc libelf-dev libssl-dev libcap-dev cpio
-		    gzip xz-utils busybox-static qemu-system-x86 python3 git perl rsync)
+# What is needed, one line each: SCOPE KIND NAME PACKAGE WHO-CALLS-IT.
+#   SCOPE  vmtest   make vmtest and everything built on it
+#          tarball  the stock source when KSRC is not set
+#          check    make check as well (VMTEST_CHECK_DEPS=1)
+#          fresh    make fresh-check, on the host (harness/fresh.sh)
+#   KIND   cmd      a program in PATH
+#          py       a module of Debian's python3 (/usr/bin/python3)
+#          pkg      an installed package (dpkg-query): headers, static
+#                   libraries, and perl, whose /usr/bin/perl perl-base
+#                   already gives without the modules the scripts use
+# DEPS_SCOPES="SCOPE..." replaces the scopes in force (see deps_scopes).
+# Not listed: what Debian's Essential and required packages give every
+# root, a debootstrap --variant=minbase one too: bash, coreutils,
+# findutils, diffutils, grep, sed, mawk, tar, util-linux and mount
+# (mount, umount, mountpoint, flock), hostname, dpkg, apt, libc-bin (ldd).
+DEPS_LIST='
+vmtest  cmd make               make                     kbuild, kselftest lib.mk, the Makefile
+vmtest  cmd gcc                gcc                      kbuild, selftests, sample, check uapi step
+vmtest  pkg libc6-dev          libc6-dev                selftests and sample (-static; only a Recommends of gcc)
+vmtest  cmd ld                 binutils                 kbuild
+vmtest  cmd flex               flex                     kbuild (kconfig lexer)
+vmtest  cmd bison              bison                    kbuild (kconfig parser)
+vmtest  cmd bc                 bc                       kbuild (timeconst.h), bench-loop.sh
+vmtest  pkg perl               perl                     kbuild, headers_install, checkpatch.pl, get_maintainer.pl, kernel-doc
+vmtest  pkg libelf-dev         libelf-dev               kbuild (objtool)
+vmtest  pkg libssl-dev         libssl-dev               kbuild (certs, sign-file host tools)
+vmtest  pkg libcap-dev         libcap-dev               selftests (-lcap, static)
+vmtest  cmd git                git                      source import, before/after trees, check fresh tree
+vmtest  cmd xz                 xz-utils                 source import (tar -I xz)
+vmtest  cmd rsync              rsync                    selftests (kselftest lib.mk install)
+vmtest  cmd cpio               cpio                     initramfs
+vmtest  cmd gzip               gzip                     initramfs
+vmtest  pkg busybox-static     busybox-static           initramfs (a static busybox: the guest userland)
+vmtest  cmd qemu-system-x86_64 qemu-system-x86          boot, accelerator probe
+vmtest  cmd python3            python3                  tests (ktap.py)
+tarball pkg linux-source-6.12  linux-source-6.12        source (/usr/src/linux-source-6.12.tar.xz)
+check   cmd sparse             sparse                   check bisect step (C=1)
+check   cmd sphinx-build       python3-sphinx           check docs step (make htmldocs)
+check   py  sphinx_rtd_theme   python3-sphinx-rtd-theme check docs step (the theme conf.py asks for)
+check   py  yaml               python3-yaml             check docs step (tools/net/ynl/ynl-gen-rst.py)
+check   py  ply                python3-ply              checkpatch.pl (scripts/spdxcheck.py)
+check   py  git                python3-git              checkpatch.pl (scripts/spdxcheck.py)
+check   cmd pyflakes3          pyflakes3                harness tests (t-ktap.sh)
+check   cmd shellcheck         shellcheck               harness tests (t-lint.sh)
+check   cmd b4                 b4                       make series (b4)
+fresh   cmd debootstrap        debootstrap              fresh-check (the minbase root)
+fresh   cmd git                git                      fresh-check (the clone)
+'
 
-	if [ -z "${KSRC:-}" ]; then
-		pkgs+=("$DEBIAN_SRC_PKG")
+# The scopes in force, one a line.
+deps_scopes() {
+	local -a scopes
+
+	if [ -n "${DEPS_SCOPES:-}" ]; then
+		read -ra scopes <<<"$DEPS_SCOPES"
+		printf '%s\n' "${scopes[@]}"
+		return
 	fi
-	if [ "${VMTEST_CHECK_DEPS:-}" = 1 ]; then
-		pkgs+=(sparse python3-sphinx python3-sphinx-rtd-theme python3-yaml python3-ply python3-git shellcheck)
+	echo vmtest
+	[ -n "${KSRC:-}" ] || echo tarball
+	[ "${VMTEST_CHECK_DEPS:-}" != 1 ] || echo check
+}
+
+# The list's lines of the scopes in force: "KIND NAME PACKAGE WHO...".
+deps_needed() {
+	local scope kind name pkg who
+	local -A on=()
+
+	while read -r scope; do
+		on[$scope]=1
+	done < <(deps_scopes)
+	while read -r scope kind name pkg who; do
+		if [ -z "$scope" ] || [ -z "${on[$scope]:-}" ]; then
+			continue
+		fi
+		echo "$kind $name $pkg $who"
+	done <<<"$DEPS_LIST"
+}
+
+# The needed entries that are missing, one "NAME PACKAGE" a line.  One
+# dpkg-query for all packages and one python3 for all modules.
+deps_missing() {
+	local kind name pkg who
+	local -a pkgs=() mods=()
+	local -A have=() pkg_of=()
+
+	while read -r kind name pkg who; do
+		case "$kind" in
+		cmd) command -v "$name" >/dev/null 2>&1 || echo "$name $pkg" ;;
+		pkg) pkgs+=("$name") ;;
+		py) mods+=("$name"); pkg_of[$name]=$pkg ;;
+		*) die deps "harness/lib/deps.sh: unknown kind '$kind' for $name: use cmd, py or pkg" ;;
+		esac
+	done < <(deps_needed)
+	if [ "${#pkgs[@]}" -gt 0 ]; then
+		# A package dpkg does not know is missing too.
+		while read -r name; do
+			have[$name]=1
+		done < <(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null |
+			 awk '$NF == "installed" {print $1}')
+		for name in "${pkgs[@]}"; do
+			[ -n "${have[$name]:-}" ] || echo "$name $name"
+		done
 	fi
-	printf '%s\n' "${pkgs[@]}"
+	if [ "${#mods[@]}" -gt 0 ]; then
+		# Debian's python3, the one the packages install modules for (and
+		# the one check.sh puts first in PATH), not an earlier one in PATH.
+		if [ -x /usr/bin/python3 ]; then
+			/usr/bin/python3 -c 'import importlib.util, sys
+for m in sys.argv[1:]:
+    if importlib.util.find_spec(m) is None:
+        print(m)' "${mods[@]}"
+		else
+			printf '%s\n' "${mods[@]}"
+		fi | while read -r name; do
+			echo "python3-module:$name ${pkg_of[$name]}"
+		done
+	fi
+}
+
+# deps_install PACKAGE...: apt-get install, each failure a one-line cause.
+deps_install() {
+	local log=$LOGS/deps.log lacking
+
+	mkdir -p "$LOGS"
+	if ! env DEBIAN_FRONTEND=noninteractive apt-get update >"$log" 2>&1; then
+		die deps "apt-get update failed: $(grep -m1 -E '^(E|Err):' "$log" || echo 'see the log'); check the apt sources and the network (log: $log)"
+	fi
+	if env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$log" 2>&1; then
+		return
+	fi
+	lacking=$(sed -n -e 's/^E: Unable to locate package \(.*\)$/\1/p' \
+		-e "s/^E: Package '\\(.*\\)' has no installation candidate\$/\\1/p" "$log" |
+		sort -u | tr '\n' ' ')
+	if [ -n "$lacking" ]; then
+		die deps "the apt sources have no package ${lacking% }: add the suite that has it to the apt sources, or fix the list in harness/lib/deps.sh (log: $log)"
+	fi
+	if grep -qs "No space left on device" "$log" ||
+	   [ "$(df -Pk / | awk 'NR==2 {print $4}')" -lt 1024 ]; then
+		die deps "disk full: apt-get install $* needs free space on / (log: $log)"
+	fi
+	die deps "apt-get install $* failed: $(grep -m1 '^E:' "$log" || echo 'see the log') (log: $log)" "$log"
+}
+
+# deps_describe "NAME PACKAGE"...: "NAME (package PACKAGE), ..."
+deps_describe() {
+	local entry name out=
+
+	for entry in "$@"; do
+		name=${entry%% *}
+		name=${name/#python3-module:/python3 module }
+		out+="${out:+, }$name (package ${entry#* })"
+	done
+	echo "$out"
 }
 
 stage_deps() {
-	local missing=()
+	local entry pkg
+	local -a missing=() pkgs=()
 
-	# One dpkg-query for all: a package it does not know is missing too.
-	mapfile -t missing < <(need_packages | sort -u | join -v1 - <(
-		need_packages | xargs dpkg-query -W -f='${Package} ${Status}\n' 2>/dev/null |
-		awk '$NF == "installed" {print $1}' | sort -u))
+	mapfile -t missing < <(deps_missing)
 	if [ "${#missing[@]}" -eq 0 ]; then
 		say deps "all packages present"
 		return
 	fi
+	for entry in "${missing[@]}"; do
+		pkg=${entry#* }
+		[[ " ${pkgs[*]} " == *" $pkg "* ]] || pkgs+=("$pkg")
+	done
 	if [ "${1:-}" = --check ] || [ "$(id -u)" -ne 0 ]; then
-		echo "[deps] missing packages: ${missing[*]}" >&2
-		echo "[deps] install them with: sudo apt-get install ${missing[*]}" >&2
+		echo "[deps] ERROR: missing $(deps_describe "${missing[@]}")" >&2
+		echo "[deps] install them with: sudo apt-get install ${pkgs[*]}" >&2
 		exit 1
 	fi
-	echo "[deps] installing: ${missing[*]} (log: $LOGS/deps.log)"
-	run_logged deps "$LOGS/deps.log" env DEBIAN_FRONTEND=noninteractive \
-		sh -c "apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
-	say deps "installed ${missing[*]}"
+	echo "[deps] missing $(deps_describe "${missing[@]}"); installing ${pkgs[*]} (log: $LOGS/deps.log)"
+	deps_install "${pkgs[@]}"
+	# What apt-get installed must have brought every program.
+	hash -r
+	mapfile -t missing < <(deps_missing)
+	if [ "${#missing[@]}" -gt 0 ]; then
+		die deps "still missing after apt-get install ${pkgs[*]}: $(deps_describe "${missing[@]}"): that package does not provide it; fix the list in harness/lib/deps.sh"
+	fi
+	say deps "installed ${pkgs[*]}"
 }
