@@ -8,14 +8,17 @@ SHELL := /bin/bash
 VMTEST := harness/vmtest.sh
 
 .DEFAULT_GOAL := vmtest
-.PHONY: vmtest check shell paths series prepare deps selftests bench \
-	bench-loop harness-tests clean help
+.PHONY: vmtest check fresh-check shell paths series prepare deps selftests \
+	bench bench-loop harness-tests clean help
 
 vmtest:		## build after tree + kernel + kselftests, run them in QEMU
 	@$(VMTEST) run after
 
 check:		## the README's test command: prove the series (see README)
 	@harness/check.sh
+
+fresh-check:	## make and make check in a fresh Debian 12 minbase root (root; CI)
+	@harness/fresh.sh
 
 shell:		## boot the after kernel into a busybox shell (T= runs tests first)
 	@$(VMTEST) shell
@@ -44,8 +47,9 @@ bench-loop:	## measure cold / no-op / seccomp.c-only re-run times
 harness-tests:	## host-side tests of the harness (KTAP parser, faults)
 	@harness/tests/run.sh
 
-clean:		## remove build/ (or O=)
-	rm -rf $(or $(O),build)
+clean:		## remove build/ (or O=); a fresh root's mounts are undone first
+	@if [ -d "$(or $(O),build)/fresh" ]; then O="$(or $(O),build)" harness/fresh.sh --clean; fi
+	rm -rf --one-file-system $(or $(O),build)
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'

@@ -19,7 +19,8 @@
 #          pkg      an installed package (dpkg-query): headers, static
 #                   libraries, and perl, whose /usr/bin/perl perl-base
 #                   already gives without the modules the scripts use
-# DEPS_SCOPES="SCOPE..." replaces the scopes in force (see deps_scopes).
+# DEPS_SCOPES="SCOPE..." replaces the scopes in force (see deps_scopes);
+# DEPS_NO_INSTALL=1 only names the missing packages, even as root.
 # Not listed: what Debian's Essential and required packages give every
 # root, a debootstrap --variant=minbase one too: bash, coreutils,
 # findutils, diffutils, grep, sed, mawk, tar, util-linux and mount
@@ -178,7 +179,7 @@ stage_deps() {
 		pkg=${entry#* }
 		[[ " ${pkgs[*]} " == *" $pkg "* ]] || pkgs+=("$pkg")
 	done
-	if [ "${1:-}" = --check ] || [ "$(id -u)" -ne 0 ]; then
+	if [ "${1:-}" = --check ] || [ "${DEPS_NO_INSTALL:-}" = 1 ] || [ "$(id -u)" -ne 0 ]; then
 		echo "[deps] ERROR: missing $(deps_describe "${missing[@]}")" >&2
 		echo "[deps] install them with: sudo apt-get install ${pkgs[*]}" >&2
 		exit 1
