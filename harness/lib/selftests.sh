@@ -18,13 +18,16 @@ stage_selftests() {
 		INSTALL_PATH="$KST_INSTALL" -j"$JOBS" install
 	[ -x "$KST_INSTALL/run_kselftest.sh" ] ||
 		die selftests "run_kselftest.sh not installed in $KST_INSTALL" "$LOGS/selftests.log"
-	# The sample, for the guest: kbuild links it against the host's libc.
+	# The sample, for the guest (kbuild links it against the host's
+	# libc), and the guest's xattr reader that checks what it did.
 	rm -f "$O/kselftest/user-continue"
 	if [ -f "$tree/samples/seccomp/user-continue.c" ]; then
 		run_logged selftests "$LOGS/sample.log" \
 			gcc -static -Wall -O2 -isystem "$hdr" -o "$O/kselftest/user-continue" \
 			"$tree/samples/seccomp/user-continue.c"
 	fi
+	run_logged selftests "$LOGS/sample.log" \
+		gcc -static -Wall -O2 -o "$O/kselftest/xattr-get" "$HARNESS/guest/xattr-get.c"
 	say selftests "$(tr '\n' ' ' <"$KST_INSTALL/kselftest-list.txt")installed in $KST_INSTALL"
 }
 
@@ -54,6 +57,7 @@ stage_initramfs() {
 	if [ -f "$O/kselftest/user-continue" ]; then
 		cp "$O/kselftest/user-continue" "$root/usr/bin/user-continue"
 	fi
+	cp "$O/kselftest/xattr-get" "$root/usr/bin/xattr-get"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$O/initramfs.cpio.gz"
 	say initramfs "$O/initramfs.cpio.gz ($(du -h "$O/initramfs.cpio.gz" | cut -f1))"
 }

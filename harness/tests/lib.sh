@@ -104,3 +104,24 @@ t_expect_file() {
 t_done() {
 	[[ $T_FAILED -eq 0 ]]
 }
+
+# t_fake_path DIR PROGRAM...: make DIR a PATH with every program of
+# /usr/local/bin, /usr/bin, /usr/sbin, /bin and /sbin but the PROGRAMs
+# (symbolic links), and print DIR.
+t_fake_path() {
+	local dir=$1 f name
+	local -A drop=()
+
+	shift
+	for name in "$@"; do
+		drop[$name]=1
+	done
+	mkdir -p "$dir"
+	for f in /usr/local/bin/* /usr/bin/* /usr/sbin/* /bin/* /sbin/*; do
+		name=${f##*/}
+		if [ -e "$f" ] && [ -z "${drop[$name]:-}" ] && [ ! -e "$dir/$name" ]; then
+			ln -s "$f" "$dir/$name"
+		fi
+	done
+	echo "$dir"
+}
