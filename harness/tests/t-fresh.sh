@@ -120,7 +120,12 @@ if [ -e "$root" ]; then
 	t_fail fresh-no-debootstrap-nothing-made "$root was made"
 fi
 
-fresh fresh-no-free-disk FRESH_MIN_FREE_GB=100000000 --
+# A debootstrap that must not run: the disk is checked before it (and the
+# preflight finds one, without installing anything).
+mkdir -p "$o/fakebin"
+printf '%s\n' '#!/bin/sh' 'echo "fake debootstrap: must not run" >&2' 'exit 99' >"$o/fakebin/debootstrap"
+chmod +x "$o/fakebin/debootstrap"
+fresh fresh-no-free-disk PATH="$o/fakebin:$PATH" DEPS_NO_INSTALL=1 FRESH_MIN_FREE_GB=100000000 --
 expect_error fresh-no-free-disk '^\[fresh\] ERROR: no free disk: [0-9]+ GiB free under .*, the fresh root needs about 100000000 GiB'
 if [ -e "$root" ]; then
 	t_fail fresh-no-free-disk-nothing-made "$root was made"
