@@ -264,7 +264,7 @@ clone_checkout() {
 	mkdir -p "$ROOT/srv"
 	git clone -q --bare --no-local "$TOP" "$ROOT/srv/checkout.git" ||
 		fail "git clone --bare $TOP failed"
-	in_root git clone -q /srv/checkout.git "$CLONE" || fail "git clone in the root failed"
+	in_root git -c advice.detachedHead=false clone -q /srv/checkout.git "$CLONE" || fail "git clone in the root failed"
 	[ "$(in_root git -C "$CLONE" rev-parse HEAD)" = "$head" ] ||
 		fail "the clone's HEAD is not $head (HEAD of $TOP moved during the clone?): re-run"
 	echo "[fresh] cloned $TOP at $(git -C "$TOP" rev-parse --short HEAD) into $ROOT$CLONE"
