@@ -40,6 +40,10 @@ LOGS=$O/logs
 JOBS=${JOBS:-$(nproc)}
 # Debian's python3 (with sphinx, ply, git), not one earlier in PATH.
 export PATH=/usr/bin:/bin:$PATH
+# The commits made here (git am on the fresh tree) have the harness's own
+# identity, as in harness/lib/common.sh: no git configuration is needed.
+export GIT_AUTHOR_NAME=vmtest GIT_AUTHOR_EMAIL=vmtest@localhost
+export GIT_COMMITTER_NAME=vmtest GIT_COMMITTER_EMAIL=vmtest@localhost
 mkdir -p "$CHK" "$LOGS"
 
 PASSED=0
