@@ -9,7 +9,7 @@ VMTEST := harness/vmtest.sh
 
 .DEFAULT_GOAL := vmtest
 .PHONY: vmtest check fresh-check shell paths series prepare deps selftests \
-	bench bench-loop harness-tests clean help
+	bench bench-loop mutants harness-tests clean help
 
 vmtest:		## build after tree + kernel + kselftests, run them in QEMU
 	@$(VMTEST) run after
@@ -43,6 +43,9 @@ bench:		## run seccomp_benchmark in the after kernel
 
 bench-loop:	## measure cold / no-op / seccomp.c-only re-run times
 	@harness/bench-loop.sh
+
+mutants:	## build and boot each harness/mutants/ kernel (after make vmtest)
+	@harness/mutate.sh
 
 harness-tests:	## host-side tests of the harness (KTAP parser, faults)
 	@harness/tests/run.sh

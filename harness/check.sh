@@ -349,6 +349,22 @@ step_checkpatch() {
 		read -r a b cc < <(sed -E 's/^total: ([0-9]+) errors, ([0-9]+) warnings, ([0-9]+) checks.*/\1 \2 \3/' <<<"$line")
 		e=$((e + a)); w=$((w + b)); c=$((c + cc))
 	done < <(grep '^total:' "$log")
+	# "does MAINTAINERS need updating?" is a question: it is answered
+	# when get_maintainer.pl names a maintainer (M:) for every file the
+	# patch adds, once the series is applied.
+	local p f out answered=0
+	for p in "${series[@]}"; do
+		grep -q '^ create mode' "$p" || continue
+		out=$(cd "$O/trees/after"; perl scripts/checkpatch.pl --strict --show-types "$p" 2>/dev/null) || true
+		grep -q '^WARNING:FILE_PATH_CHANGES:' <<<"$out" || continue
+		while read -r f; do
+			out=$(cd "$O/trees/after"; perl scripts/get_maintainer.pl --no-git --no-git-fallback -f "$f" 2>/dev/null) || true
+			grep -qE '\((maintainer|supporter):' <<<"$out" || continue 2
+		done < <(sed -n 's/^ create mode [0-7]* //p' "$p")
+		echo "    $(basename "$p"): FILE_PATH_CHANGES answered: get_maintainer.pl names a maintainer for every file it adds"
+		answered=$((answered + 1))
+	done
+	w=$((w - answered))
 	if [ "$(grep -c '^total:' "$log")" -ne "${#series[@]}" ]; then
 		step "$title" FAIL "checkpatch did not check every patch, see $log"
 	elif [ $((e + w + c)) -eq 0 ]; then
@@ -506,6 +522,30 @@ check_series() {
 }
 
 # ---------------------------------------------------------------------------
+# mutants: each decision of the kernel patch is watched by a test
+# (harness/mutate.sh; needs part 1's kernel, test binaries and results)
+
+check_mutants() {
+	local log=$LOGS/check-mutants.log rc=0 line k s e f
+
+	echo "check: [mutants] each decision of patch 1 is watched by a test (log: $log)"
+	"$HARNESS/mutate.sh" >"$log" 2>&1 || rc=$?
+	sed -n '/^mutant  /,/^mutants: [0-9]/p' "$log" | sed '$d; s/^/    /'
+	line=$(tail -n1 "$log")
+	if [[ $line =~ ^mutants:\ ([0-9]+)\ killed,\ ([0-9]+)\ survived,\ ([0-9]+)\ equivalent,\ ([0-9]+)\ failed ]]; then
+		k=${BASH_REMATCH[1]}; s=${BASH_REMATCH[2]}; e=${BASH_REMATCH[3]}; f=${BASH_REMATCH[4]}
+		PASSED=$((PASSED + k + e)); FAILED=$((FAILED + s + f))
+	else
+		grep 'ERROR' "$log" | sed 's/^/    /' || true
+	fi
+	if [ "$rc" -eq 0 ] && [[ $line == mutants:* ]]; then
+		step "mutants: every mutant of kernel/seccomp.c is killed or listed as equivalent" PASS "$line"
+	else
+		step "mutants: every mutant of kernel/seccomp.c is killed or listed as equivalent" FAIL "${line:-no summary}, see $log"
+	fi
+}
+
+# ---------------------------------------------------------------------------
 # 4. the harness's own tests
 
 check_harness() {
@@ -529,7 +569,7 @@ check_harness() {
 }
 
 main() {
-	local -a parts=("${@:-after before series harness}")
+	local -a parts=("${@:-after before mutants series harness}")
 
 	check_deps
 	# shellcheck disable=SC2068
@@ -538,8 +578,9 @@ main() {
 		after) check_after ;;
 		before) check_before ;;
 		series) check_series ;;
+		mutants) check_mutants ;;
 		harness) check_harness ;;
-		*) echo "usage: $0 [after|before|series|harness]..." >&2; exit 2 ;;
+		*) echo "usage: $0 [after|before|mutants|series|harness]..." >&2; exit 2 ;;
 		esac
 	done
 	echo "check: $PASSED passed, $FAILED failed"
