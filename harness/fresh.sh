@@ -323,8 +323,8 @@ main() {
 		fail "no $SUITE-security source in the host's apt sources (linux-source-6.12 comes from there): add one, or set FRESH_SECURITY_MIRROR=<url>"
 
 	trap on_exit EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	trap 'echo "[fresh] ERROR: interrupted (SIGINT)" >&2; exit 130' INT
+	trap 'echo "[fresh] ERROR: interrupted (SIGTERM)" >&2; exit 143' TERM
 	make_root "$mirror" "$security" "$updates"
 	mount_root
 	install_git_make
