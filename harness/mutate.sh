@@ -75,7 +75,7 @@ killed=0 survived=0 equivalent=0 failed=0
 declare -a rows=()
 
 run_mutant() {
-	local patch=$1 name what equiv kb log kills n verdict
+	local patch=$1 name what equiv kb log kills n verdict more
 
 	name=$(basename "$patch" .patch)
 	what=$(sed -n 's/^Mutant: //p' "$patch" | head -n1)
@@ -118,7 +118,11 @@ run_mutant() {
 		fi
 	elif [ "$n" -gt 0 ]; then
 		verdict=killed; killed=$((killed + 1))
-		kills="$n: $(head -n 4 <<<"$kills" | tr '\n' ' ')$([ "$n" -gt 4 ] && echo "(+$((n - 4)) more)")"
+		more=
+		if [ "$n" -gt 4 ]; then
+			more="(+$((n - 4)) more)"
+		fi
+		kills="$n: $(head -n 4 <<<"$kills" | tr '\n' ' ')$more"
 	else
 		verdict=SURVIVED; survived=$((survived + 1))
 		kills="no test fails: add one, or list it as equivalent with the reason"
