@@ -4,22 +4,24 @@
 # check.sh (make check): prove the series, not just run it.
 #
 #  1. after kernel    every stock test and every new test passes, no skips
-#                     among the new tests
+#                     among the new tests; the sample did what it says
 #  2. before kernel   the same test binaries in the kernel without the
 #                     series: stock tests pass, the tests that need the
 #                     flag (CONTINUE_TESTS) SKIP or FAIL, never PASS; the
-#                     sample is refused there
+#                     sample finds the flag missing and falls back
+#     mutants         each harness/mutants/ kernel fails a test, unless
+#                     listed as equivalent (harness/mutate.sh)
 #  3. the series      git am on a fresh before tree, checkpatch --strict,
 #                     each patch builds on its own without new warnings,
 #                     the uapi header in userspace, Sphinx, get_maintainer
 #  4. harness tests   the KTAP parser and fault injection
 #
 # Ends with one line "check: N passed, N failed" (steps plus test cases).
-# Parts: check.sh [after|before|series|harness]...; CHECK_STEPS="base apply
+# Parts: check.sh [after|before|mutants|series|harness]...; CHECK_STEPS="base apply
 # checkpatch bisect uapi docs maintainers" picks steps of part 3.
 # Steps of part 3 but base and maintainers are cached by the hash of their
 # inputs: a re-run with the same stock source, base patch, series and
-# harness redoes only parts 1, 2 and 4 and those two.
+# harness redoes only parts 1, 2, the mutants and 4, and those two.
 
 # The steps of part 3 are called through cached().
 # shellcheck disable=SC2317
