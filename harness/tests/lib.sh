@@ -125,3 +125,35 @@ t_fake_path() {
 	done
 	echo "$dir"
 }
+
+# run_as NAME DIR SCRIPT ENV... -- ARGS: run SCRIPT with ENV and ARGS, its
+# output in DIR/NAME.out, its exit status in RC.
+run_as() {
+	local name=$1 dir=$2 script=$3
+	local -a envs=()
+
+	shift 3
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	RC=0
+	env "${envs[@]}" "$script" "$@" >"$dir/$name.out" 2>&1 </dev/null || RC=$?
+}
+
+# expect_failure OUT NAME PATTERN SUMMARY: the last run (RC, output OUT)
+# failed, said PATTERN, and did not end in a passing SUMMARY line.
+expect_failure() {
+	local out=$1 name=$2 pattern=$3 summary=$4
+
+	if [ "$RC" -eq 0 ]; then
+		t_fail "$name" "exit status 0"$'\n'"$(tail -n 20 "$out")"
+	elif ! grep -qE -- "$pattern" "$out"; then
+		t_fail "$name" "no line matching '$pattern'"$'\n'"$(tail -n 20 "$out")"
+	elif grep -qE "$summary" "$out"; then
+		t_fail "$name" "ended in a passing summary"
+	else
+		t_ok "$name"
+	fi
+}

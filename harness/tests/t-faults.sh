@@ -32,32 +32,15 @@ trap cleanup EXIT
 # in RC.
 run() {
 	local name=$1
-	local -a envs=()
 
 	shift
-	while [ "$1" != -- ]; do
-		envs+=("$1")
-		shift
-	done
-	shift
-	RC=0
-	env "${envs[@]}" "$HARNESS/vmtest.sh" "$@" >"$tmp/$name.out" 2>&1 </dev/null || RC=$?
+	run_as "$name" "$tmp" "$HARNESS/vmtest.sh" "$@"
 }
 
 # expect_error NAME PATTERN: the last run failed, said PATTERN, and did not
 # end in a passing summary.
 expect_error() {
-	local name=$1 pattern=$2 out=$tmp/$1.out
-
-	if [ "$RC" -eq 0 ]; then
-		t_fail "$name" "exit status 0"$'\n'"$(tail -n 5 "$out")"
-	elif ! grep -qE -- "$pattern" "$out"; then
-		t_fail "$name" "no message matching '$pattern'"$'\n'"$(tail -n 5 "$out")"
-	elif grep -qE '^vmtest: [0-9]+ passed, 0 failed' "$out"; then
-		t_fail "$name" "ended in a passing summary"
-	else
-		t_ok "$name"
-	fi
+	expect_failure "$tmp/$1.out" "$1" "$2" '^vmtest: [0-9]+ passed, 0 failed'
 }
 
 # --- a fake kernel tree, a base patch and series for it -------------------

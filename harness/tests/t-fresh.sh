@@ -46,32 +46,15 @@ trap cleanup EXIT
 # status in RC.
 fresh() {
 	local name=$1
-	local -a envs=()
 
 	shift
-	while [ "$1" != -- ]; do
-		envs+=("$1")
-		shift
-	done
-	shift
-	RC=0
-	env O="$o" "${envs[@]}" "$HARNESS/fresh.sh" "$@" >"$o/$name.out" 2>&1 </dev/null || RC=$?
+	run_as "$name" "$o" "$HARNESS/fresh.sh" O="$o" "$@"
 }
 
 # expect_error NAME PATTERN: the last run failed, said PATTERN in one line,
 # and did not end in a passing summary.
 expect_error() {
-	local name=$1 pattern=$2 out=$o/$1.out
-
-	if [ "$RC" -eq 0 ]; then
-		t_fail "$name" "exit status 0"$'\n'"$(cat "$out")"
-	elif ! grep -qE -- "$pattern" "$out"; then
-		t_fail "$name" "no line matching '$pattern'"$'\n'"$(cat "$out")"
-	elif grep -qE '^check: [0-9]+ passed, 0 failed' "$out"; then
-		t_fail "$name" "ended in a passing summary"
-	else
-		t_ok "$name"
-	fi
+	expect_failure "$o/$1.out" "$1" "$2" '^check: [0-9]+ passed, 0 failed'
 }
 
 mounts_under() {
