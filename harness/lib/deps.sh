@@ -18,7 +18,9 @@
 #          py       a module of Debian's python3 (/usr/bin/python3)
 #          pkg      an installed package (dpkg-query): headers, static
 #                   libraries, and perl, whose /usr/bin/perl perl-base
-#                   already gives without the modules the scripts use
+#                   already gives without the modules the scripts use;
+#                   NAME:ARCH is a package of a foreign architecture, whose
+#                   architecture [deps] adds to dpkg before installing
 # DEPS_SCOPES="SCOPE..." replaces the scopes in force (see deps_scopes);
 # DEPS_NO_INSTALL=1 only names the missing packages, even as root.
 # Not listed: what Debian's Essential and required packages give every
@@ -37,6 +39,9 @@ vmtest  pkg perl               perl                     kbuild, headers_install,
 vmtest  pkg libelf-dev         libelf-dev               kbuild (objtool)
 vmtest  pkg libssl-dev         libssl-dev               kbuild (certs, sign-file host tools)
 vmtest  pkg libcap-dev         libcap-dev               selftests (-lcap, static)
+vmtest  pkg gcc-multilib       gcc-multilib             selftests -m32 (the ia32 compat run)
+vmtest  pkg libcap-dev:i386    libcap-dev:i386          selftests -m32 (-lcap, static; dpkg multiarch)
+vmtest  pkg libseccomp-dev     libseccomp-dev           examples/libseccomp (libseccomp.a, seccomp.h)
 vmtest  cmd git                git                      source import, before/after trees, check fresh tree
 vmtest  cmd xz                 xz-utils                 source import (tar -I xz)
 vmtest  cmd rsync              rsync                    selftests (kselftest lib.mk install)
@@ -54,6 +59,7 @@ check   py  ply                python3-ply              checkpatch.pl (scripts/s
 check   py  git                python3-git              checkpatch.pl (scripts/spdxcheck.py)
 check   cmd pyflakes3          pyflakes3                harness tests (t-ktap.sh)
 check   cmd shellcheck         shellcheck               harness tests (t-lint.sh)
+check   cmd xmllint            libxml2-utils            harness tests (t-results.sh: the JUnit schema)
 check   cmd b4                 b4                       make series (b4)
 fresh   cmd debootstrap        debootstrap              fresh-check (the minbase root)
 fresh   cmd git                git                      fresh-check (the clone)
@@ -106,10 +112,13 @@ deps_missing() {
 	done < <(deps_needed)
 	if [ "${#pkgs[@]}" -gt 0 ]; then
 		# A package dpkg does not know is missing too.
-		while read -r name; do
-			have[$name]=1
-		done < <(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null |
-			 awk '$NF == "installed" {print $1}')
+		local native arch
+		native=$(dpkg --print-architecture)
+		while read -r name arch; do
+			have[$name:$arch]=1
+			[ "$arch" != "$native" ] && [ "$arch" != all ] || have[$name]=1
+		done < <(dpkg-query -W -f='${Package} ${Architecture} ${Status}\n' "${pkgs[@]}" 2>/dev/null |
+			 awk '$NF == "installed" {print $1, $2}')
 		for name in "${pkgs[@]}"; do
 			[ -n "${have[$name]:-}" ] || echo "$name $name"
 		done
@@ -135,7 +144,19 @@ deps_install() {
 	local log=$LOGS/deps.log lacking
 
 	mkdir -p "$LOGS"
-	if ! env DEBIAN_FRONTEND=noninteractive apt-get update >"$log" 2>&1; then
+	: >"$log"
+	local pkg foreign
+	foreign=$(dpkg --print-foreign-architectures)
+	for pkg in "$@"; do
+		case "$pkg" in
+		*:*)
+			grep -qx "${pkg#*:}" <<<"$foreign" && continue
+			dpkg --add-architecture "${pkg#*:}" ||
+				die deps "dpkg --add-architecture ${pkg#*:} failed (needed for $pkg)"
+			foreign+=$'\n'"${pkg#*:}" ;;
+		esac
+	done
+	if ! env DEBIAN_FRONTEND=noninteractive apt-get update >>"$log" 2>&1; then
 		die deps "apt-get update failed: $(grep -m1 -E '^(E|Err):' "$log" || echo 'see the log'); check the apt sources and the network (log: $log)"
 	fi
 	if env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >>"$log" 2>&1; then
