@@ -38,6 +38,14 @@ START=$(date +%s)
 # the same binaries).
 KST_BUILD=$O/kselftest/build
 KST_INSTALL=${KSELFTEST_INSTALL:-$O/kselftest/install}
+# What the guest gets in /kselftest: the install plus the compat build and
+# the project's own programs (harness/lib/selftests.sh).
+KST_GUEST=$O/kselftest/guest
+# make kselftest-install: the standard tree and its tarball.
+KST_PACKAGE=$O/kselftest-install
+KST_TARBALL=$KST_PACKAGE/kselftest.tar.gz
+# Machine-readable results of each run: KTAP, JUnit XML, JSON.
+RESULTS=$O/results
 
 # --------------------------------------------------------------------------
 # Output helpers
