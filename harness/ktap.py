@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Parse KTAP/TAP results out of a QEMU serial console log.
 
-Usage: ktap.py [--prefix NAME] [--results FILE] [--expect NAME ...] LOG
+Usage: ktap.py [--prefix NAME] [--results FILE] [--expect NAME ...]
+              [--ktap FILE] [--junit FILE] [--json FILE] [--meta KEY=VALUE]
+              LOG
 
 LOG is a console log ('-' = stdin): kernel messages, garbage and CR
 characters may be mixed in anywhere.  The KTAP stream starts at the first
@@ -19,11 +21,21 @@ a parent reported "not ok" although none of its subtests failed.
 Output: "FAIL/SKIP/XFAIL <name>: <reason>" per non-plain-pass leaf, then one
 line "<prefix>: N passed, N failed, N skipped" (xfail counts as passed).
 Exit status: 0 if nothing failed, 1 if something did, 2 on usage/IO error.
+
+For machines: --ktap writes the cleaned KTAP stream (the console from the
+first version line on, kernel messages of a user space stream left out),
+--junit a JUnit XML file (one <testsuite> per top-level test, one
+<testcase> per leaf, a failure's or skip's reason as its message and the
+test's own output lines as its text; harness/tests/junit.xsd is its
+schema), --json a summary: counts, the failed and skipped leaves, and each
+--meta KEY=VALUE (a VALUE of digits is a number).
 """
 
 import argparse
+import json
 import re
 import sys
+from xml.sax.saxutils import escape, quoteattr
 
 PASS, FAIL, SKIP, XFAIL = "pass", "fail", "skip", "xfail"
 
@@ -47,10 +59,11 @@ class Test:
     """One result line: number, name, status, reason and nested Level."""
 
     def __init__(self, num, name, status, reason, children=None,
-                 reported=True):
+                 reported=True, output=None):
         self.num, self.name, self.status = num, name, status
         self.reason, self.children = reason, children
         self.reported = reported    # False: made up for a missing result
+        self.output = output or []  # the test's own lines before its result
 
 
 class Level:
@@ -63,6 +76,7 @@ class Level:
         self.bail = None
         self.started = None     # child announced, no result yet
         self.announced = []     # all children ever announced
+        self.log = []           # output since the last result at this depth
 
     def next_num(self):
         """Number the next result would have."""
@@ -152,6 +166,7 @@ class Parser:
         self.streams = []   # top-level Levels, one per stream at depth 0
         self.stack = []     # open Levels, index = depth
         self.kernel = False  # stream printed by the kernel (timestamped)?
+        self.ktap = []      # the stream's lines, as read
 
     def wrap_orphans(self, depth):
         """Close levels >= depth whose parent result never came."""
@@ -161,8 +176,9 @@ class Parser:
             num = parent.next_num()
             name = parent.started or "<missing #%d>" % num
             parent.tests.append(Test(num, name, FAIL, "never reported", level,
-                                     reported=False))
+                                     reported=False, output=parent.log))
             parent.started = None
+            parent.log = []
 
     def new_level(self, depth):
         """Start a fresh stream at depth (a new top-level one at 0)."""
@@ -183,6 +199,7 @@ class Parser:
             self.kernel = from_kernel
         elif from_kernel and not self.kernel:
             return      # kernel noise in a user space stream
+        self.ktap.append(line)
         if VERSION.match(text):
             self.new_level(depth)
         elif PLAN.match(text):
@@ -200,6 +217,7 @@ class Parser:
                     name = m.group(1) or m.group(2)
                     self.stack[-1].started = name
                     self.stack[-1].announced.append(name)
+            self.stack[-1].log.append(text)
         elif RESULT.match(text):
             self.wrap_orphans(depth + 2)
             num, name, status, reason = parse_result(text)
@@ -209,8 +227,9 @@ class Parser:
             if children and status == SKIP and reason == "skipped":
                 reason = children.plan_reason or reason
             level.tests.append(Test(num, name or "#%d" % num, status, reason,
-                                    children))
+                                    children, output=level.log))
             level.started = None
+            level.log = []
         elif BAIL.match(text):
             self.stack[depth].bail = BAIL.match(text).group(1)
 
@@ -221,7 +240,7 @@ class Parser:
 
 
 def leaves(test, prefix=""):
-    """Yield (full name, status, reason) for the leaf cases under test."""
+    """Yield (full name, status, reason, output) for the leaf cases."""
     name = SELFTESTS_PREFIX.sub("", test.name)
     name = prefix + ":" + name if prefix else name
     kids = []
@@ -229,7 +248,7 @@ def leaves(test, prefix=""):
         why = test.reason if test.status == FAIL and test.reported else ""
         kids = test.children.tests + test.children.missing(why)
     if not kids:
-        yield name, test.status, test.reason
+        yield name, test.status, test.reason, test.output
         return
     failed = False
     for kid in kids:
@@ -237,17 +256,17 @@ def leaves(test, prefix=""):
             failed |= leaf[1] == FAIL
             yield leaf
     if test.status == FAIL and not failed:
-        yield name, FAIL, test.reason
+        yield name, FAIL, test.reason, test.output
 
 
 def evaluate(streams, expect):
     """All leaves of all streams, plus failures for missing things."""
     out = []
     if not streams:
-        out.append(("<stream>", FAIL, "no KTAP output found"))
+        out.append(("<stream>", FAIL, "no KTAP output found", []))
     for level in streams:
         if level.plan is None and not level.tests:
-            out.append(("<stream>", FAIL, "KTAP stream without results"))
+            out.append(("<stream>", FAIL, "KTAP stream without results", []))
         for test in level.tests + level.missing(""):
             out.extend(leaves(test))
     # a test that was announced but never reported is already failed
@@ -256,8 +275,79 @@ def evaluate(streams, expect):
     tops = set(names) | {SELFTESTS_PREFIX.sub("", n) for n in names}
     for name in expect:
         if name not in tops:
-            out.append((name, FAIL, "never reported"))
+            out.append((name, FAIL, "never reported", []))
     return out
+
+
+def split_name(name):
+    """'top:sub:case' -> ('top', 'sub:case'); a lone name is both."""
+    top, _, case = name.partition(":")
+    return top, case or top
+
+
+def junit(results, suite_name):
+    """The results as JUnit XML text (see harness/tests/junit.xsd)."""
+    suites = {}
+    for leaf in results:
+        suites.setdefault(split_name(leaf[0])[0], []).append(leaf)
+
+    def counts(leaves_):
+        return (len(leaves_), sum(1 for x in leaves_ if x[1] == FAIL),
+                sum(1 for x in leaves_ if x[1] == SKIP))
+
+    n, f, k = counts(results)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<testsuites name=%s tests="%d" failures="%d" skipped="%d">'
+           % (quoteattr(suite_name), n, f, k)]
+    for top, leaves_ in suites.items():
+        n, f, k = counts(leaves_)
+        out.append('  <testsuite name=%s tests="%d" failures="%d" '
+                   'errors="0" skipped="%d">' % (quoteattr(top), n, f, k))
+        for name, status, reason, output in leaves_:
+            case = '    <testcase classname=%s name=%s' % (
+                quoteattr(top), quoteattr(split_name(name)[1]))
+            text = escape("\n".join(output[-200:]))
+            if status == FAIL:
+                out.append(case + '>')
+                out.append('      <failure message=%s type="fail">%s'
+                           '</failure>' % (quoteattr(reason), text))
+                out.append('    </testcase>')
+            elif status == SKIP:
+                out.append(case + '>')
+                out.append('      <skipped message=%s/>' % quoteattr(reason))
+                out.append('    </testcase>')
+            else:
+                out.append(case + '/>')
+        out.append('  </testsuite>')
+    out.append('</testsuites>')
+    return "\n".join(out) + "\n"
+
+
+def summary_json(results, count, meta):
+    """The JSON summary: counts, non-passing leaves, --meta values."""
+    guest = [r for n, _, r, _ in results if n == "vmtest:guest"]
+    doc = {"passed": count[PASS], "failed": count[FAIL] + len(guest),
+           "skipped": count[SKIP], "total": len(results) - len(guest),
+           "guest_errors": guest}
+    doc["failures"] = [{"name": n, "reason": r}
+                       for n, s, r, _ in results if s == FAIL]
+    doc["skips"] = [{"name": n, "reason": r}
+                    for n, s, r, _ in results if s == SKIP]
+    for item in meta:
+        key, _, value = item.partition("=")
+        doc[key] = int(value) if value.isdigit() else value
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def write(path, text):
+    """Write text to path; False (with a message) on failure."""
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        print("ktap.py: %s" % e, file=sys.stderr)
+        return False
+    return True
 
 
 def main(argv=None):
@@ -268,6 +358,15 @@ def main(argv=None):
                     help="write '<name>\\t<PASS|FAIL|SKIP>' per leaf")
     ap.add_argument("--expect", metavar="NAME", action="append", default=[],
                     help="top-level test that must be reported (repeatable)")
+    ap.add_argument("--ktap", metavar="FILE", help="write the KTAP stream")
+    ap.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+    ap.add_argument("--json", metavar="FILE", help="write a JSON summary")
+    ap.add_argument("--meta", metavar="KEY=VALUE", action="append",
+                    default=[], help="add KEY to the JSON (repeatable)")
+    ap.add_argument("--guest-error", metavar="MSG", action="append",
+                    default=[], help="a failure outside KTAP (a splat, a "
+                    "timeout): a failed vmtest:guest case in --junit and "
+                    "--json, not counted in the closing line (repeatable)")
     ap.add_argument("log", metavar="LOG", help="console log, '-' = stdin")
     args = ap.parse_args(argv)
     try:
@@ -285,19 +384,22 @@ def main(argv=None):
         parser.feed(from_kernel, line)
     results = evaluate(parser.finish(), args.expect)
 
-    if args.results:
-        word = {PASS: "PASS", XFAIL: "PASS", FAIL: "FAIL", SKIP: "SKIP"}
-        try:
-            with open(args.results, "w") as f:
-                f.writelines("%s\t%s\n" % (n, word[s]) for n, s, _ in results)
-        except OSError as e:
-            print("ktap.py: %s" % e, file=sys.stderr)
-            return 2
     count = {PASS: 0, FAIL: 0, SKIP: 0}
-    for name, status, reason in results:
+    for name, status, reason, _ in results:
         count[PASS if status == XFAIL else status] += 1
         if status != PASS:
             print("%s %s: %s" % (status.upper(), name, reason))
+    word = {PASS: "PASS", XFAIL: "PASS", FAIL: "FAIL", SKIP: "SKIP"}
+    guest = [("vmtest:guest", FAIL, msg, []) for msg in args.guest_error]
+    files = [(args.results, lambda: "".join(
+                "%s\t%s\n" % (n, word[s]) for n, s, _, _ in results)),
+             (args.ktap, lambda: "".join(x + "\n" for x in parser.ktap)),
+             (args.junit, lambda: junit(results + guest, args.prefix)),
+             (args.json, lambda: summary_json(results + guest, count,
+                                              args.meta))]
+    for path, text in files:
+        if path and not write(path, text()):
+            return 2
     print("%s: %d passed, %d failed, %d skipped"
           % (args.prefix, count[PASS], count[FAIL], count[SKIP]))
     return 1 if count[FAIL] else 0

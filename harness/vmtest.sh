@@ -27,7 +27,8 @@
 #   trees.sh      [before] [after], apply_series
 #   kernel.sh     [config] [kernel]
 #   selftests.sh  [selftests] [initramfs]
-#   guest.sh      [boot] [tests]: accelerator probe, boot, closing line
+#   console.sh    splats on the console: every run fails on one
+#   guest.sh      [boot] [tests]: accelerator probe, boot, results, closing line
 #   series.sh     make series, make paths
 
 # shellcheck source-path=SCRIPTDIR
@@ -40,6 +41,7 @@ source "$HARNESS/lib/source.sh"
 source "$HARNESS/lib/trees.sh"
 source "$HARNESS/lib/kernel.sh"
 source "$HARNESS/lib/selftests.sh"
+source "$HARNESS/lib/console.sh"
 source "$HARNESS/lib/guest.sh"
 source "$HARNESS/lib/series.sh"
 

@@ -3,36 +3,103 @@
 # Sourced by vmtest.sh: [selftests] [initramfs]: tests come from the after
 # tree, built against the after headers, statically linked; the same
 # binaries run in both kernels.
+#
+# What the guest gets in /kselftest ($KST_GUEST), one kselftest-list.txt:
+#   seccomp:seccomp_bpf, seccomp:seccomp_benchmark   the stock install
+#   seccomp:seccomp_bpf_ia32     the same source built with $COMPAT_CFLAGS
+#                                (-m32: compat syscalls, AUDIT_ARCH_I386)
+#   vmtest:NAME                  the project's own guest programs (KTAP):
+#                                harness/guest/$GUEST_PROGS, and the
+#                                libseccomp example's checks
+
+# Set by the arch data (harness/config/arch/$ARCH.sh); x86_64 defaults.
+: "${COMPAT_CFLAGS=-m32}"
+: "${COMPAT_SUFFIX=_ia32}"
+: "${KST_MAKE_ARGS=}"
+: "${TARGET_CC:=gcc}"
+# Timeout of each vmtest: entry (run_kselftest.sh's settings file).
+VMTEST_PROG_TIMEOUT=${VMTEST_PROG_TIMEOUT:-120}
+# The project's guest programs (harness/guest/NAME.c, KTAP, -lpthread), in
+# the order they run.
+GUEST_PROGS=${GUEST_PROGS-}
+
+# kst_make BUILD INSTALL CFLAGS [TARGET]: the seccomp kselftests.
+kst_make() {
+	local build=$1 install=$2 cflags=$3 target=${4:-install} hdr log
+	local -a extra
+
+	hdr=$(kbuild_dir after)/usr/include
+	read -ra extra <<<"$KST_MAKE_ARGS"
+	log=$LOGS/selftests$([ "$cflags" = -static ] || echo -compat).log
+	[ "$target" = install ] || log=$LOGS/kselftest-$target.log
+	mkdir -p "$build"
+	run_logged selftests "$log" \
+		env CFLAGS="$cflags" make -C "$TREES/after/tools/testing/selftests" \
+		"${extra[@]}" TARGETS=seccomp O="$build" KHDR_INCLUDES="-isystem $hdr" \
+		INSTALL_PATH="$install" -j"$JOBS" "$target"
+	[ -x "$install/run_kselftest.sh" ] ||
+		die selftests "run_kselftest.sh not installed in $install" "$log"
+}
+
+# guest_cc NAME SOURCE [LIBS...]: a static program for the guest.
+guest_cc() {
+	local out=$1 src=$2 hdr
+	local -a cc
+
+	shift 2
+	hdr=$(kbuild_dir after)/usr/include
+	read -ra cc <<<"$TARGET_CC"
+	run_logged selftests "$LOGS/guest-progs.log" \
+		"${cc[@]}" -static -O2 -Wall -Werror -isystem "$hdr" \
+		-I "$TREES/after/tools/testing/selftests" -o "$out" "$src" "$@"
+}
 
 stage_selftests() {
-	local tree=$TREES/after hdr
-	hdr=$(kbuild_dir after)/usr/include
+	local tree=$TREES/after hdr guest=$KST_GUEST src name
 
+	hdr=$(kbuild_dir after)/usr/include
 	[ -f "$hdr/linux/seccomp.h" ] ||
 		die selftests "after headers missing ($hdr): build the after kernel first"
 	echo "[selftests] building seccomp kselftests (log: $LOGS/selftests.log)"
-	mkdir -p "$KST_BUILD"
-	run_logged selftests "$LOGS/selftests.log" \
-		env CFLAGS="-static" make -C "$tree/tools/testing/selftests" \
-		TARGETS=seccomp O="$KST_BUILD" KHDR_INCLUDES="-isystem $hdr" \
-		INSTALL_PATH="$KST_INSTALL" -j"$JOBS" install
-	[ -x "$KST_INSTALL/run_kselftest.sh" ] ||
-		die selftests "run_kselftest.sh not installed in $KST_INSTALL" "$LOGS/selftests.log"
+	kst_make "$KST_BUILD" "$KST_INSTALL" -static
+	rm -rf "$guest"
+	mkdir -p "$guest"
+	cp -a "$KST_INSTALL/." "$guest/"
+	if [ -n "$COMPAT_CFLAGS" ]; then
+		kst_make "$KST_BUILD-compat" "$KST_INSTALL-compat" "-static $COMPAT_CFLAGS"
+		cp "$KST_INSTALL-compat/seccomp/seccomp_bpf" \
+			"$guest/seccomp/seccomp_bpf$COMPAT_SUFFIX"
+		echo "seccomp:seccomp_bpf$COMPAT_SUFFIX" >>"$guest/kselftest-list.txt"
+	fi
+
+	# The project's guest programs, a kselftest collection of their own.
+	: >"$LOGS/guest-progs.log"
+	mkdir -p "$guest/vmtest"
+	echo "timeout=$VMTEST_PROG_TIMEOUT" >"$guest/vmtest/settings"
+	for name in $GUEST_PROGS; do
+		src=$HARNESS/guest/$name.c
+		guest_cc "$guest/vmtest/$name" "$src" -lpthread
+		echo "vmtest:$name" >>"$guest/kselftest-list.txt"
+	done
+	if [ -f "$TOP/examples/libseccomp/supervisor.c" ]; then
+		guest_cc "$O/kselftest/libseccomp-supervisor" \
+			"$TOP/examples/libseccomp/supervisor.c" -lseccomp -lcap
+		cp "$HARNESS/guest/libseccomp-example.sh" "$guest/vmtest/libseccomp-example"
+		echo "vmtest:libseccomp-example" >>"$guest/kselftest-list.txt"
+	fi
+
 	# The sample, for the guest (kbuild links it against the host's
 	# libc), and the guest's xattr reader that checks what it did.
 	rm -f "$O/kselftest/user-continue"
 	if [ -f "$tree/samples/seccomp/user-continue.c" ]; then
-		run_logged selftests "$LOGS/sample.log" \
-			gcc -static -Wall -O2 -isystem "$hdr" -o "$O/kselftest/user-continue" \
-			"$tree/samples/seccomp/user-continue.c"
+		guest_cc "$O/kselftest/user-continue" "$tree/samples/seccomp/user-continue.c"
 	fi
-	run_logged selftests "$LOGS/sample.log" \
-		gcc -static -Wall -O2 -o "$O/kselftest/xattr-get" "$HARNESS/guest/xattr-get.c"
-	say selftests "$(tr '\n' ' ' <"$KST_INSTALL/kselftest-list.txt")installed in $KST_INSTALL"
+	guest_cc "$O/kselftest/xattr-get" "$HARNESS/guest/xattr-get.c"
+	say selftests "$(tr '\n' ' ' <"$guest/kselftest-list.txt")installed in $guest"
 }
 
 stage_initramfs() {
-	local root=$O/initramfs/root busybox applet
+	local root=$O/initramfs/root busybox applet prog
 
 	busybox=$(command -v busybox || true)
 	[ -n "$busybox" ] || die initramfs "busybox not found: apt-get install busybox-static"
@@ -40,6 +107,8 @@ stage_initramfs() {
 		die initramfs "$busybox is dynamically linked: apt-get install busybox-static"
 	fi
 	[ -f "$GUEST_INIT" ] || die initramfs "guest init $GUEST_INIT not found"
+	[ -f "$KST_GUEST/kselftest-list.txt" ] ||
+		die initramfs "$KST_GUEST/kselftest-list.txt missing: run 'make selftests'"
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,etc,root}
 	cp "$busybox" "$root/bin/busybox"
@@ -53,11 +122,38 @@ stage_initramfs() {
 	echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-	cp -a "$KST_INSTALL" "$root/kselftest"
-	if [ -f "$O/kselftest/user-continue" ]; then
-		cp "$O/kselftest/user-continue" "$root/usr/bin/user-continue"
+	cp -a "$KST_GUEST" "$root/kselftest"
+	for prog in user-continue xattr-get libseccomp-supervisor; do
+		if [ -f "$O/kselftest/$prog" ]; then
+			cp "$O/kselftest/$prog" "$root/usr/bin/$prog"
+		fi
+	done
+	# make kselftest-install's tarball, when there is one: the guest runs
+	# it as a CI system would (vmtest.kselftest-tar=1).
+	if [ -f "$KST_TARBALL" ]; then
+		cp "$KST_TARBALL" "$root/kselftest.tar.gz"
 	fi
-	cp "$O/kselftest/xattr-get" "$root/usr/bin/xattr-get"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$O/initramfs.cpio.gz"
 	say initramfs "$O/initramfs.cpio.gz ($(du -h "$O/initramfs.cpio.gz" | cut -f1))"
+}
+
+# make kselftest-install: the standard kselftest install tree of the seccomp
+# target for the after kernel, and its tarball (kselftest's gen_tar), with
+# the target's config and settings, for any machine booted with the
+# patched kernel: run_kselftest.sh -c seccomp.  Built apart from the
+# harness's own tree, with nothing added.
+cmd_kselftest_install() {
+	local dir=$KST_PACKAGE
+
+	stage_build after
+	echo "[kselftest-install] seccomp target (log: $LOGS/kselftest-gen_tar.log)"
+	rm -rf "$dir"
+	kst_make "$O/kselftest/build-package" "$dir/kselftest" -static gen_tar
+	mkdir -p "$(dirname "$KST_TARBALL")"
+	mv "$dir/kselftest/kselftest-packages/kselftest.tar.gz" "$KST_TARBALL"
+	rmdir "$dir/kselftest/kselftest-packages"
+	# The merged kernel config a CI system needs: the target's own
+	# fragment, which make vmtest merges and checks, as installed.
+	cp "$dir/kselftest/seccomp/config" "$dir/config"
+	say kselftest-install "tree $dir/kselftest, tarball $KST_TARBALL ($(du -h "$KST_TARBALL" | cut -f1)); run it with: ./run_kselftest.sh -c seccomp"
 }

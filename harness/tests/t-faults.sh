@@ -17,7 +17,7 @@ source "$here/lib.sh"
 HARNESS=$(dirname "$here")
 TOP=$(dirname "$HARNESS")
 REAL_O=${O:-$TOP/build}
-unset O KSRC T BASE_DIR PATCHES_DIR GUEST_INIT VM_TIMEOUT KSELFTEST_INSTALL
+unset O KSRC T BASE_DIR PATCHES_DIR GUEST_INIT VM_TIMEOUT KSELFTEST_INSTALL KSELFTEST_GUEST
 
 tmp=$(mktemp -d)
 cleanup() {
@@ -185,7 +185,7 @@ fi
 # --- guest side --------------------------------------------------------------
 
 kernel=$REAL_O/kbuild/after/arch/x86/boot/bzImage
-if [ ! -f "$kernel" ] || [ ! -x "$REAL_O/kselftest/install/run_kselftest.sh" ]; then
+if [ ! -f "$kernel" ] || [ ! -x "$REAL_O/kselftest/guest/run_kselftest.sh" ]; then
 	for n in guest-hang guest-panic guest-never-reports test-binary-missing no-test-matches; do
 		t_ok "$n" "# SKIP no built kernel in $REAL_O: run 'make vmtest' first"
 	done
@@ -227,9 +227,9 @@ EOF
 run guest-never-reports O="$g" GUEST_INIT="$tmp/init-short" VM_TIMEOUT=60 -- test after
 expect_error guest-never-reports "^vmtest: 1 passed, 1 failed"
 
-cp -a "$REAL_O/kselftest/install" "$tmp/kst"
+cp -a "$REAL_O/kselftest/guest" "$tmp/kst"
 rm "$tmp/kst/seccomp/seccomp_bpf"
-run test-binary-missing O="$g" KSELFTEST_INSTALL="$tmp/kst" -- test after
+run test-binary-missing O="$g" KSELFTEST_GUEST="$tmp/kst" -- test after
 expect_error test-binary-missing "test binary .*seccomp_bpf missing"
 
 run no-test-matches O="$g" T="no_such_test" -- test after

@@ -19,9 +19,10 @@ if ! command -v shellcheck >/dev/null; then
 fi
 if git rev-parse --git-dir >/dev/null 2>&1; then
 	mapfile -t files < <(git ls-files -- 'harness/*.sh' 'harness/lib/*.sh' \
-		'harness/tests/*.sh' .ci/run)
+		'harness/tests/*.sh' harness/guest/init harness/guest/timeout .ci/run)
 else
-	files=(harness/*.sh harness/lib/*.sh harness/tests/*.sh .ci/run)
+	files=(harness/*.sh harness/lib/*.sh harness/guest/*.sh harness/tests/*.sh
+	       harness/guest/init harness/guest/timeout .ci/run)
 fi
 for f in "${files[@]}"; do
 	[ -f "$f" ] || continue
