@@ -9,7 +9,8 @@
 #   seccomp:seccomp_bpf_ia32     the same source built with $COMPAT_CFLAGS
 #                                (-m32: compat syscalls, AUDIT_ARCH_I386)
 #   vmtest:NAME                  the project's own guest programs (KTAP):
-#                                harness/guest/$GUEST_PROGS, and the
+#                                harness/guest/$GUEST_PROGS, notif-compat
+#                                (built with $COMPAT_CFLAGS), and the
 #                                libseccomp example's checks
 
 # Set by the arch data (harness/config/arch/$ARCH.sh); x86_64 defaults.
@@ -81,6 +82,12 @@ stage_selftests() {
 		guest_cc "$guest/vmtest/$name" "$src" -lpthread
 		echo "vmtest:$name" >>"$guest/kselftest-list.txt"
 	done
+	if [ -n "$COMPAT_CFLAGS" ]; then
+		local -a compat
+		read -ra compat <<<"$COMPAT_CFLAGS"
+		guest_cc "$guest/vmtest/notif-compat" "$HARNESS/guest/notif-compat.c" "${compat[@]}"
+		echo "vmtest:notif-compat" >>"$guest/kselftest-list.txt"
+	fi
 	if [ -f "$TOP/examples/libseccomp/supervisor.c" ]; then
 		guest_cc "$O/kselftest/libseccomp-supervisor" \
 			"$TOP/examples/libseccomp/supervisor.c" -lseccomp -lcap
