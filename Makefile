@@ -2,14 +2,15 @@
 # The front door.  `make` (= make vmtest) builds the patched kernel and the
 # seccomp kselftests and runs them in QEMU; `make check` proves the series.
 # Variables: O=<dir> (output, default build/), KSRC=<kernel tree>,
-# T=<glob of tests>, ACCEL=kvm|tcg, JOBS=<n>.
+# T=<glob of tests>, ACCEL=kvm|tcg, JOBS=<n>; make stress: SCALE=<n>,
+# SEED=<n>.
 
 SHELL := /bin/bash
 VMTEST := harness/vmtest.sh
 
 .DEFAULT_GOAL := vmtest
 .PHONY: vmtest check fresh-check shell paths series prepare deps selftests \
-	bench bench-loop mutants harness-tests clean help
+	kselftest-install stress bench bench-loop mutants harness-tests clean help
 
 vmtest:		## build after tree + kernel + kselftests, run them in QEMU
 	@$(VMTEST) run after
@@ -37,6 +38,14 @@ deps:		## install missing Debian packages (check only as non-root)
 
 selftests:	## rebuild and reinstall the seccomp kselftests only
 	@$(VMTEST) selftests
+
+kselftest-install: ## the seccomp kselftest tree + tarball for other machines
+	@$(VMTEST) kselftest-install
+
+stress:		## the stress and fuzz programs in the after kernel (SCALE=, SEED=)
+	@T='notif-@(stress|fuzz)' \
+	VMTEST_APPEND="vmtest.scale=$(or $(SCALE),1)$(if $(SEED), vmtest.seed=$(SEED))" \
+	$(VMTEST) run after
 
 bench:		## run seccomp_benchmark in the after kernel
 	@T=seccomp_benchmark $(VMTEST) run after

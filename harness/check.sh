@@ -37,6 +37,13 @@ VMTEST=$HARNESS/vmtest.sh
 # The new tests that need the flag (KTAP names without "seccomp_bpf:"): a
 # glob.  New tests outside it must pass on both kernels.
 CONTINUE_TESTS=${CONTINUE_TESTS:-global.user_notification_continue_*}
+# The project's own guest programs (the vmtest: collection), as globs of
+# their KTAP leaf names: they need the flag, so PASS on the after kernel
+# and SKIP (cleanly, never FAIL) on the before kernel.
+PROJECT_TESTS=${PROJECT_TESTS:-"notif-* libseccomp-example*"}
+# The builds of seccomp_bpf that run in the guest: native, compat.
+BPF_BUILDS=${BPF_BUILDS:-"seccomp_bpf seccomp_bpf_ia32"}
+SCHEMA=$HARNESS/tests/schema/junit.xsd
 CHK=$O/check
 LOGS=$O/logs
 JOBS=${JOBS:-$(nproc)}
@@ -84,6 +91,64 @@ load_new() {
 		<(test_names "$O/trees/after/tools/testing/selftests/seccomp/seccomp_bpf.c"))
 }
 
+# is_project LEAF: a leaf of one of the project's guest programs?
+is_project() {
+	local glob
+
+	for glob in $PROJECT_TESTS; do
+		# shellcheck disable=SC2053 # a glob match is meant
+		[[ $1 == $glob ]] && return 0
+	done
+	return 1
+}
+
+# The project's programs the guest ran: vmtest:NAME entries.
+project_programs() {
+	sed -n 's/^vmtest://p' "$O/kselftest/guest/kselftest-list.txt" 2>/dev/null
+}
+
+# check_programs KERNEL WANT: each project program's leaves in
+# results-KERNEL.tsv are all WANT (PASS or SKIP), and there are some.
+check_programs() {
+	local which=$1 want=$2 prog leaves bad
+
+	for prog in $(project_programs); do
+		leaves=$(grep -E "^$prog(:|$(printf '\t'))" "$O/results-$which.tsv" || true)
+		bad=$(grep -v "$(printf '\t')$want\$" <<<"$leaves" | cut -f1 | tr '\n' ' ' || true)
+		if [ -n "$leaves" ] && [ -z "${bad// /}" ]; then
+			step "$which kernel: vmtest:$prog: all $(wc -l <<<"$leaves") case(s) $want" PASS
+		else
+			step "$which kernel: vmtest:$prog: all case(s) $want" FAIL "${bad:-never ran}"
+		fi
+	done
+}
+
+# check_results KERNEL LINE: build/results/ has the run's KTAP, a JUnit
+# file valid against the schema and a JSON summary whose counts are the
+# closing line's.
+check_results() {
+	local which=$1 line=$2 r=$O/results/$1 got err
+
+	got=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print("vmtest: %d passed, %d failed, %d skipped" % (d["passed"], d["failed"], d["skipped"]))' \
+		"$r.json" 2>&1) || true
+	if [ ! -s "$r.ktap" ] || ! head -n1 "$r.ktap" | grep -q 'TAP version'; then
+		err="$r.ktap missing or not KTAP"
+	elif ! err=$(xmllint --noout --schema "$SCHEMA" "$r.junit.xml" 2>&1); then
+		err="JUnit invalid: $(head -n2 <<<"$err" | tr '\n' ' ')"
+	elif [ "$got" != "$line" ]; then
+		err="JSON says '$got'"
+	else
+		err=
+	fi
+	if [ -z "$err" ]; then
+		step "$which kernel: build/results/$which.{ktap,junit.xml,json}: valid, same counts" PASS
+	else
+		step "$which kernel: build/results/$which.{ktap,junit.xml,json}: valid, same counts" FAIL "$err"
+	fi
+}
+
 # ---------------------------------------------------------------------------
 # 0. the preflight, before any part: every program that make check calls
 # is there (as root, missing packages are installed), or nothing runs.
@@ -123,13 +188,20 @@ check_after() {
 		step "after kernel: every stock and new test passes" FAIL "$line"
 	fi
 	load_new
-	skipped_new=$(grep -F -f <(printf 'seccomp_bpf:%s\tSKIP\n' "${NEW[@]}") \
-		"$O/results-after.tsv" | cut -f1 | tr '\n' ' ' || true)
-	if [ "${#NEW[@]}" -gt 0 ] && [ -z "$skipped_new" ]; then
-		step "after kernel: no skip among the ${#NEW[@]} new tests" PASS
-	else
-		step "after kernel: no skip among the ${#NEW[@]} new tests" FAIL "${skipped_new:-the series adds no test}"
-	fi
+	local b ran
+	for b in $BPF_BUILDS; do
+		skipped_new=$(grep -F -f <(printf "$b:%s\tSKIP\n" "${NEW[@]}") \
+			"$O/results-after.tsv" | cut -f1 | tr '\n' ' ' || true)
+		ran=$(grep -cF -f <(printf "$b:%s\t\n" "${NEW[@]}") "$O/results-after.tsv" || true)
+		if [ "${#NEW[@]}" -gt 0 ] && [ "$ran" -eq "${#NEW[@]}" ] && [ -z "$skipped_new" ]; then
+			step "after kernel: $b: no skip among the ${#NEW[@]} new tests" PASS
+		else
+			step "after kernel: $b: no skip among the ${#NEW[@]} new tests" FAIL \
+				"${skipped_new:-$ran of ${#NEW[@]} new tests ran}"
+		fi
+	done
+	check_programs after PASS
+	check_results after "$line"
 	check_sample after "$O/console-after.log" \
 		"supervisor: continued setxattr(user.origin)" \
 		"target: setxattr(user.origin) = 0" \
@@ -177,8 +249,11 @@ check_before() {
 	fi
 	echo "    before kernel: $line"
 	load_new
+	local b
 	for name in "${NEW[@]}"; do
-		isnew[seccomp_bpf:$name]=1
+		for b in $BPF_BUILDS; do
+			isnew[$b:$name]=1
+		done
 	done
 	while IFS=$'\t' read -r name verdict; do
 		aft[$name]=$verdict
@@ -187,6 +262,10 @@ check_before() {
 	printf '    %-68s %-6s %-6s %s\n' "new test" before after expectation
 	while IFS=$'\t' read -r name before; do
 		after=${aft[$name]:-none}
+		if is_project "$name"; then
+			# Checked per program below.
+			continue
+		fi
 		if [ -z "${isnew[$name]:-}" ]; then
 			# A stock test: must pass on both kernels.
 			if [ "$before" = PASS ]; then
@@ -225,6 +304,8 @@ check_before() {
 	else
 		step "before kernel: no $CONTINUE_TESTS test passes, the other new ones do" FAIL "$((bad - stock_bad)) new test(s) off"
 	fi
+	check_programs before SKIP
+	check_results before "$line"
 	check_sample before "$O/console-before.log" \
 		"user-continue: kernel lacks SECCOMP_USER_NOTIF_CONTINUE, failing intercepted calls with EOPNOTSUPP" \
 		"target: setxattr(user.origin) = -1 (Operation not supported)" \
@@ -548,6 +629,59 @@ check_mutants() {
 }
 
 # ---------------------------------------------------------------------------
+# package: make kselftest-install's tree and tarball, run in the guest as a
+# CI system runs a kselftest target: unpacked, ./run_kselftest.sh -c seccomp
+
+check_package() {
+	local log=$LOGS/check-package.log d=$O/kselftest-install/kselftest f
+	local missing=() line want got bench rc=0
+
+	echo "check: [package] make kselftest-install, run with run_kselftest.sh -c seccomp (log: $log)"
+	if ! "$VMTEST" kselftest-install >"$log" 2>&1; then
+		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
+		step "package: make kselftest-install" FAIL "see $log"
+		return
+	fi
+	for f in run_kselftest.sh kselftest-list.txt kselftest/runner.sh \
+		 seccomp/seccomp_bpf seccomp/seccomp_benchmark seccomp/config seccomp/settings; do
+		[ -e "$d/$f" ] || missing+=("$f")
+	done
+	f=$(tar -tzf "$O/kselftest-install/kselftest.tar.gz" 2>&1 || true)
+	if ! grep -qx './seccomp/seccomp_bpf' <<<"$f"; then
+		missing+=("kselftest.tar.gz with ./seccomp/seccomp_bpf")
+	fi
+	if [ "${#missing[@]}" -eq 0 ] && grep -qx 'seccomp:seccomp_bpf' "$d/kselftest-list.txt"; then
+		step "package: the standard tree and tarball (run_kselftest.sh, list, config, settings)" PASS
+	else
+		step "package: the standard tree and tarball (run_kselftest.sh, list, config, settings)" FAIL \
+			"missing: ${missing[*]:-seccomp:seccomp_bpf in kselftest-list.txt}"
+	fi
+	RUN_NAME=after-package T='@(seccomp_bpf|seccomp_benchmark)' \
+		VMTEST_APPEND="vmtest.kselftest-tar=1" "$VMTEST" test after >>"$log" 2>&1 || rc=$?
+	line=$(tail -n1 "$log")
+	want=$(grep -c "^seccomp_bpf:.*$(printf '\t')PASS\$" "$O/results-after.tsv" || true)
+	got=$(grep -c "^seccomp_bpf:.*$(printf '\t')PASS\$" "$O/results-after-package.tsv" 2>/dev/null || true)
+	if grep -q 'kselftest: Running tests in seccomp' "$O/console-after-package.log" 2>/dev/null &&
+	   [ "$got" -gt 0 ] && [ "$got" = "$want" ] &&
+	   ! grep -q "^seccomp_bpf:.*$(printf '\t')[FS]" "$O/results-after-package.tsv"; then
+		step "package: run_kselftest.sh -c seccomp in the guest: every seccomp_bpf case passes ($got)" PASS
+	else
+		step "package: run_kselftest.sh -c seccomp in the guest: every seccomp_bpf case passes" FAIL \
+			"$got passed, the harness's own run $want; $line (log: $log)"
+	fi
+	# The benchmark's verdict is the machine's: under TCG it runs past
+	# kselftest's 180 s timeout; make bench measures.  It must be reported.
+	bench=$(grep -m1 -E -o '^(not )?ok [0-9]+ selftests: seccomp: seccomp_benchmark.*' \
+		"$O/console-after-package.log" 2>/dev/null | tr -d '\r' || true)
+	if [ -n "$bench" ]; then
+		step "package: seccomp_benchmark ran and was reported ($bench)" PASS
+	else
+		step "package: seccomp_benchmark ran and was reported" FAIL "see $O/console-after-package.log"
+	fi
+	: "$rc"
+}
+
+# ---------------------------------------------------------------------------
 # 4. the harness's own tests
 
 check_harness() {
@@ -571,7 +705,7 @@ check_harness() {
 }
 
 main() {
-	local -a parts=("${@:-after before mutants series harness}")
+	local -a parts=("${@:-after before mutants package series harness}")
 
 	check_deps
 	# shellcheck disable=SC2068
@@ -581,8 +715,9 @@ main() {
 		before) check_before ;;
 		series) check_series ;;
 		mutants) check_mutants ;;
+		package) check_package ;;
 		harness) check_harness ;;
-		*) echo "usage: $0 [after|before|mutants|series|harness]..." >&2; exit 2 ;;
+		*) echo "usage: $0 [after|before|mutants|package|series|harness]..." >&2; exit 2 ;;
 		esac
 	done
 	echo "check: $PASSED passed, $FAILED failed"

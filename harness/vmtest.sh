@@ -11,6 +11,8 @@
 #   vmtest.sh prepare              deps, source, before and after trees
 #   vmtest.sh build [before|after] prepare, then config, kernel and headers
 #   vmtest.sh selftests            build and install the kselftests only
+#   vmtest.sh kselftest-install    the seccomp target's standard install
+#                                  tree and tarball, for other machines
 #   vmtest.sh series               export the after tree to patches/
 #   vmtest.sh paths                print name=path lines
 #   vmtest.sh deps [--check]       install (or only check) what is needed
@@ -108,10 +110,11 @@ main() {
 	prepare) stage_prepare ;;
 	build) stage_build "$@" ;;
 	selftests) stage_selftests ;;
+	kselftest-install) cmd_kselftest_install ;;
 	series) cmd_series ;;
 	paths) cmd_paths ;;
 	deps) stage_deps "$@" ;;
-	*) echo "usage: $0 run|shell|prepare|build|selftests|series|paths|deps" >&2
+	*) echo "usage: $0 run|test|shell|prepare|build|selftests|kselftest-install|series|paths|deps" >&2
 	   exit 2 ;;
 	esac
 }

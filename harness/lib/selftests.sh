@@ -22,7 +22,7 @@
 VMTEST_PROG_TIMEOUT=${VMTEST_PROG_TIMEOUT:-120}
 # The project's guest programs (harness/guest/NAME.c, KTAP, -lpthread), in
 # the order they run.
-GUEST_PROGS=${GUEST_PROGS-}
+GUEST_PROGS=${GUEST_PROGS-notif-stress notif-fuzz}
 
 # kst_make BUILD INSTALL CFLAGS [TARGET]: the seccomp kselftests.
 kst_make() {
