@@ -186,7 +186,7 @@ fi
 
 kernel=$REAL_O/kbuild/after/arch/x86/boot/bzImage
 if [ ! -f "$kernel" ] || [ ! -x "$REAL_O/kselftest/guest/run_kselftest.sh" ]; then
-	for n in guest-hang guest-panic guest-never-reports test-binary-missing no-test-matches; do
+	for n in guest-hang guest-panic guest-never-reports guest-splat test-binary-missing no-test-matches; do
 		t_ok "$n" "# SKIP no built kernel in $REAL_O: run 'make vmtest' first"
 	done
 	t_done
@@ -213,7 +213,7 @@ echo "1..1"
 exit 1
 EOF
 run guest-panic O="$g" GUEST_INIT="$tmp/init-panic" VM_TIMEOUT=60 -- test after
-expect_error guest-panic "kernel panic/oops: .*Kernel panic"
+expect_error guest-panic "kernel splat .*Kernel panic"
 
 cat >"$tmp/init-short" <<'EOF'
 #!/bin/sh
@@ -224,8 +224,26 @@ echo "ok 1 selftests: seccomp: seccomp_bpf"
 echo "vmtest-exit: 0"
 reboot -f
 EOF
-run guest-never-reports O="$g" GUEST_INIT="$tmp/init-short" VM_TIMEOUT=60 -- test after
+run guest-never-reports O="$g" T=seccomp_bpf GUEST_INIT="$tmp/init-short" VM_TIMEOUT=60 -- test after
 expect_error guest-never-reports "^vmtest: 1 passed, 1 failed"
+
+# Every test passes, and the kernel warned: the run fails all the same,
+# naming the splat.  (The message is written to /dev/kmsg as the kernel's.)
+cat >"$tmp/init-splat" <<'EOF'
+#!/bin/sh
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+echo "<4>WARNING: CPU: 0 PID: 1 at kernel/seccomp.c:1234 seccomp_notify_send+0x0/0x10" >/dev/kmsg
+echo "TAP version 13"
+echo "1..1"
+echo "# selftests: seccomp: seccomp_bpf"
+echo "ok 1 selftests: seccomp: seccomp_bpf"
+echo "vmtest-exit: 0"
+reboot -f
+EOF
+run guest-splat O="$g" T=seccomp_bpf GUEST_INIT="$tmp/init-splat" VM_TIMEOUT=60 -- test after
+expect_failure "$tmp/guest-splat.out" guest-splat \
+	"kernel splat .*WARNING: CPU: 0 PID: 1 at kernel/seccomp.c:1234" \
+	'^vmtest: [0-9]+ passed, 0 failed'
 
 cp -a "$REAL_O/kselftest/guest" "$tmp/kst"
 rm "$tmp/kst/seccomp/seccomp_bpf"
