@@ -58,9 +58,19 @@ mkdir -p "$CHK" "$LOGS"
 PASSED=0
 FAILED=0
 START=$(date +%s)
+# Every step, as KTAP, for machines: check_results_files turns it into
+# build/results/check.{junit.xml,json} at the end.
+CHECK_KTAP=$O/results/check.ktap
+STEPS=0
+mkdir -p "$O/results"
+printf 'TAP version 13\n' >"$CHECK_KTAP"
 
 step() {
 	local name=$1 verdict=$2 detail=${3:-}
+
+	STEPS=$((STEPS + 1))
+	printf '%s %d %s%s\n' "$([ "$verdict" = PASS ] && echo ok || echo 'not ok')" \
+		"$STEPS" "${name//#/}" "${detail:+ # ${detail//$'\n'/ }}" >>"$CHECK_KTAP"
 
 	if [ "$verdict" = PASS ]; then
 		PASSED=$((PASSED + 1))
@@ -704,6 +714,16 @@ check_harness() {
 	fi
 }
 
+# build/results/check.{ktap,junit.xml,json}: one case per step (the
+# steps, not the test cases the closing line also counts).
+check_results_files() {
+	printf '1..%d\n' "$STEPS" >>"$CHECK_KTAP"
+	python3 "$HARNESS/ktap.py" --prefix check --junit "$O/results/check.junit.xml" \
+		--json "$O/results/check.json" --meta "passed_with_cases=$PASSED" \
+		--meta "failed_with_cases=$FAILED" --meta "seconds=$(( $(date +%s) - START ))" \
+		"$CHECK_KTAP" >/dev/null || true
+}
+
 main() {
 	local -a parts=("${@:-after before mutants package series harness}")
 
@@ -720,6 +740,7 @@ main() {
 		*) echo "usage: $0 [after|before|mutants|package|series|harness]..." >&2; exit 2 ;;
 		esac
 	done
+	check_results_files
 	echo "check: $PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
 }

@@ -282,7 +282,7 @@ def evaluate(streams, expect):
 def split_name(name):
     """'top:sub:case' -> ('top', 'sub:case'); a lone name is both."""
     top, _, case = name.partition(":")
-    return top, case or top
+    return top.strip(), case.strip() or top.strip()
 
 
 def junit(results, suite_name):
