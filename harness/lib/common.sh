@@ -34,15 +34,57 @@ FIXED_DATE="2019-09-18T10:48:30+0000"
 
 START=$(date +%s)
 
+# --------------------------------------------------------------------------
+# The guest's architecture and the kernel variant.  All that differs is
+# data, read here and nowhere else:
+#   ARCH=x86_64|arm64  harness/config/arch/$ARCH.sh (plain assignments: make
+#                      variables, kernel image, fragments, QEMU, console,
+#                      packages) and harness/config/arch/$ARCH.config
+#   DEBUG=1            the debug variant of VARIANT_* below
+# Each (arch, variant) builds its kernels in its own directory,
+# build/kbuild/<which>$ARCH_SUFFIX$VARIANT_SUFFIX (kbuild_name), with its
+# own .config, stamp and logs: the default x86_64 kernels stay in
+# build/kbuild/after and build/kbuild/before.
+ARCH=${ARCH:-x86_64}
+# Where [deps] extracts packages that cannot be installed (deb kind).
+DEBS=$O/debs
+if [ ! -f "$HARNESS/config/arch/$ARCH.sh" ]; then
+	printf '[vmtest] ERROR: ARCH=%s: no harness/config/arch/%s.sh; use one of: %s\n' \
+		"$ARCH" "$ARCH" "$(for f in "$HARNESS"/config/arch/*.sh; do f=${f##*/}; printf '%s ' "${f%.sh}"; done)" >&2
+	exit 2
+fi
+# shellcheck source=harness/config/arch/x86_64.sh
+source "$HARNESS/config/arch/$ARCH.sh"
+
+# The kernel variants: build-directory suffix, harness fragments merged
+# after the usual ones (in harness/config/), kernel command line added.
+# kasan_multi_shot: every KASAN report, not only the first.
+declare -A VARIANT_SUFFIXES=([default]="" [debug]=-debug)
+declare -A VARIANT_FRAGMENTS=([default]="" [debug]=debug.config)
+declare -A VARIANT_APPENDS=([default]="" [debug]="kasan_multi_shot")
+case "${DEBUG:-}" in
+""|0) VARIANT=default ;;
+1) VARIANT=debug ;;
+*) printf '[vmtest] ERROR: DEBUG=%s: use DEBUG=1 (the debug kernel) or leave it unset\n' "$DEBUG" >&2
+   exit 2 ;;
+esac
+VARIANT_SUFFIX=${VARIANT_SUFFIXES[$VARIANT]}
+read -ra VARIANT_FRAGMENT_LIST <<<"${VARIANT_FRAGMENTS[$VARIANT]}"
+VARIANT_APPEND=${VARIANT_APPENDS[$VARIANT]}
+
 # The seccomp kselftests: built here, installed there (both kernels boot
-# the same binaries).
-KST_BUILD=$O/kselftest/build
-KST_INSTALL=${KSELFTEST_INSTALL:-$O/kselftest/install}
+# the same binaries), one tree per arch.
+KST_DIR=$O/kselftest$ARCH_SUFFIX
+KST_BUILD=$KST_DIR/build
+KST_INSTALL=${KSELFTEST_INSTALL:-$KST_DIR/install}
 # What the guest gets in /kselftest: the install plus the compat build and
 # the project's own programs (harness/lib/selftests.sh).
-KST_GUEST=$O/kselftest/guest
+KST_GUEST=$KST_DIR/guest
+# The guest's initramfs, one per arch.
+INITRAMFS=$O/initramfs$ARCH_SUFFIX.cpio.gz
+INITRAMFS_ROOT=$O/initramfs$ARCH_SUFFIX/root
 # make kselftest-install: the standard tree and its tarball.
-KST_PACKAGE=$O/kselftest-install
+KST_PACKAGE=$O/kselftest-install$ARCH_SUFFIX
 KST_TARBALL=$KST_PACKAGE/kselftest.tar.gz
 # Machine-readable results of each run: KTAP, JUnit XML, JSON.
 RESULTS=$O/results
@@ -104,4 +146,8 @@ run_logged() {
 }
 
 tree_dir() { echo "$TREES/$1"; }
-kbuild_dir() { echo "$O/kbuild/$1"; }
+# kbuild_name WHICH: the name of WHICH's kernel build in this arch and
+# variant (after, after-debug, after-arm64, ...): its build directory, its
+# config stamp, its logs.
+kbuild_name() { echo "$1$ARCH_SUFFIX$VARIANT_SUFFIX"; }
+kbuild_dir() { echo "$O/kbuild/$(kbuild_name "$1")"; }

@@ -14,6 +14,7 @@
 #          tarball  the stock source when KSRC is not set
 #          check    make check as well (VMTEST_CHECK_DEPS=1)
 #          fresh    make fresh-check, on the host (harness/fresh.sh)
+#          arm64    ARCH=arm64 (DEPS_ARCH_SCOPE of harness/config/arch/)
 #   KIND   cmd      a program in PATH
 #          py       a module of Debian's python3 (/usr/bin/python3)
 #          pkg      an installed package (dpkg-query): headers, static
@@ -21,6 +22,9 @@
 #                   already gives without the modules the scripts use;
 #                   NAME:ARCH is a package of a foreign architecture, whose
 #                   architecture [deps] adds to dpkg before installing
+#          deb      a package that is downloaded (apt-get download) and
+#                   extracted under $DEBS/NAME, not installed: one that
+#                   cannot be co-installed with the host's own (NAME:ARCH)
 # DEPS_SCOPES="SCOPE..." replaces the scopes in force (see deps_scopes);
 # DEPS_NO_INSTALL=1 only names the missing packages, even as root.
 # Not listed: what Debian's Essential and required packages give every
@@ -61,6 +65,16 @@ check   cmd pyflakes3          pyflakes3                harness tests (t-ktap.sh
 check   cmd shellcheck         shellcheck               harness tests (t-lint.sh)
 check   cmd xmllint            libxml2-utils            harness tests (t-results.sh: the JUnit schema)
 check   cmd b4                 b4                       make series (b4)
+arm64   cmd clang              clang                    ARCH=arm64: kernel (LLVM=1), selftests and guest programs (--target=aarch64-linux-gnu)
+arm64   cmd ld.lld             lld                      ARCH=arm64: kernel link (LLVM=1)
+arm64   cmd llvm-objcopy       llvm                     ARCH=arm64: kernel (LLVM=1: llvm-ar, llvm-nm, llvm-objcopy, llvm-strip)
+arm64   cmd aarch64-linux-gnu-ld binutils-aarch64-linux-gnu ARCH=arm64: static link of the guest programs (the clang driver runs it)
+arm64   pkg libc6-dev-arm64-cross libc6-dev-arm64-cross ARCH=arm64: libc.a and crt*.o of the guest programs
+arm64   pkg libgcc-12-dev-arm64-cross libgcc-12-dev-arm64-cross ARCH=arm64: libgcc.a, crtbeginT.o (clang finds /usr/lib/gcc-cross)
+arm64   pkg libcap-dev:arm64   libcap-dev:arm64         ARCH=arm64: selftests (-lcap, static; dpkg multiarch)
+arm64   pkg libseccomp-dev:arm64 libseccomp-dev:arm64   ARCH=arm64: examples/libseccomp (libseccomp.a; dpkg multiarch)
+arm64   cmd qemu-system-aarch64 qemu-system-arm         ARCH=arm64: boot (-M virt -cpu max, TCG)
+arm64   deb busybox-static:arm64 busybox-static:arm64   ARCH=arm64: initramfs (conflicts with the amd64 busybox-static)
 fresh   cmd debootstrap        debootstrap              fresh-check (the minbase root)
 fresh   cmd git                git                      fresh-check (the clone)
 '
@@ -77,6 +91,7 @@ deps_scopes() {
 	echo vmtest
 	[ -n "${KSRC:-}" ] || echo tarball
 	[ "${VMTEST_CHECK_DEPS:-}" != 1 ] || echo check
+	[ -z "${DEPS_ARCH_SCOPE:-}" ] || echo "$DEPS_ARCH_SCOPE"
 }
 
 # The list's lines of the scopes in force: "KIND NAME PACKAGE WHO...".
@@ -107,7 +122,8 @@ deps_missing() {
 		cmd) command -v "$name" >/dev/null 2>&1 || echo "$name $pkg" ;;
 		pkg) pkgs+=("$name") ;;
 		py) mods+=("$name"); pkg_of[$name]=$pkg ;;
-		*) die deps "harness/lib/deps.sh: unknown kind '$kind' for $name: use cmd, py or pkg" ;;
+		deb) [ -f "$DEBS/$name/.extracted" ] || echo "deb:$name $pkg" ;;
+		*) die deps "harness/lib/deps.sh: unknown kind '$kind' for $name: use cmd, py, pkg or deb" ;;
 		esac
 	done < <(deps_needed)
 	if [ "${#pkgs[@]}" -gt 0 ]; then
@@ -175,6 +191,37 @@ deps_install() {
 	die deps "apt-get install $* failed: $(grep -m1 '^E:' "$log" || echo 'see the log') (log: $log)" "$log"
 }
 
+# deps_extract PACKAGE...: apt-get download each and extract it under
+# $DEBS/PACKAGE (the deb kind).  A foreign architecture apt has no lists
+# for is added first (as root).
+deps_extract() {
+	local log=$LOGS/deps-extract.log pkg deb tmp
+
+	mkdir -p "$LOGS" "$DEBS"
+	: >"$log"
+	for pkg in "$@"; do
+		tmp=$DEBS/.download
+		rm -rf "$tmp" && mkdir -p "$tmp"
+		if ! (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1; then
+			if [[ $pkg == *:* ]] && [ "$(id -u)" -eq 0 ] &&
+			   ! dpkg --print-foreign-architectures | grep -qx "${pkg#*:}"; then
+				if ! { dpkg --add-architecture "${pkg#*:}" &&
+				       env DEBIAN_FRONTEND=noninteractive apt-get update >>"$log" 2>&1; }; then
+					die deps "dpkg --add-architecture ${pkg#*:} && apt-get update failed (log: $log)" "$log"
+				fi
+			fi
+			(cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1 ||
+				die deps "apt-get download $pkg failed: $(grep -m1 '^E:' "$log" || echo 'see the log'); as root: dpkg --add-architecture ${pkg#*:} && apt-get update (log: $log)" "$log"
+		fi
+		deb=$(find "$tmp" -name '*.deb' | head -n1)
+		rm -rf "${DEBS:?}/$pkg"
+		dpkg-deb -x "$deb" "$DEBS/$pkg" >>"$log" 2>&1 ||
+			die deps "dpkg-deb -x $deb failed (log: $log)" "$log"
+		basename "$deb" >"$DEBS/$pkg/.extracted"
+		rm -rf "$tmp"
+	done
+}
+
 # deps_describe "NAME PACKAGE"...: "NAME (package PACKAGE), ..."
 deps_describe() {
 	local entry name out=
@@ -182,6 +229,7 @@ deps_describe() {
 	for entry in "$@"; do
 		name=${entry%% *}
 		name=${name/#python3-module:/python3 module }
+		name=${name/#deb:/}
 		out+="${out:+, }$name (package ${entry#* })"
 	done
 	echo "$out"
@@ -189,7 +237,7 @@ deps_describe() {
 
 stage_deps() {
 	local entry pkg
-	local -a missing=() pkgs=()
+	local -a missing=() pkgs=() extract=()
 
 	mapfile -t missing < <(deps_missing)
 	if [ "${#missing[@]}" -eq 0 ]; then
@@ -198,15 +246,29 @@ stage_deps() {
 	fi
 	for entry in "${missing[@]}"; do
 		pkg=${entry#* }
+		case "$entry" in
+		deb:*) extract+=("$pkg"); continue ;;
+		esac
 		[[ " ${pkgs[*]} " == *" $pkg "* ]] || pkgs+=("$pkg")
 	done
+	if [ "${#pkgs[@]}" -eq 0 ] && [ "${1:-}" != --check ] && [ "${DEPS_NO_INSTALL:-}" != 1 ]; then
+		# Only packages to extract: no root needed, unless apt lacks
+		# their architecture's lists.
+		deps_extract "${extract[@]}"
+		say deps "extracted ${extract[*]} under $DEBS"
+		return
+	fi
 	if [ "${1:-}" = --check ] || [ "${DEPS_NO_INSTALL:-}" = 1 ] || [ "$(id -u)" -ne 0 ]; then
 		echo "[deps] ERROR: missing $(deps_describe "${missing[@]}")" >&2
-		echo "[deps] install them with: sudo apt-get install ${pkgs[*]}" >&2
+		[ "${#pkgs[@]}" -eq 0 ] ||
+			echo "[deps] install them with: sudo apt-get install ${pkgs[*]}" >&2
+		[ "${#extract[@]}" -eq 0 ] ||
+			echo "[deps] extract ${extract[*]} under $DEBS with: harness/vmtest.sh deps" >&2
 		exit 1
 	fi
 	echo "[deps] missing $(deps_describe "${missing[@]}"); installing ${pkgs[*]} (log: $LOGS/deps.log)"
 	deps_install "${pkgs[@]}"
+	[ "${#extract[@]}" -eq 0 ] || deps_extract "${extract[@]}"
 	# What apt-get installed must have brought every program.
 	hash -r
 	mapfile -t missing < <(deps_missing)

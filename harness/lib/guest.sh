@@ -6,20 +6,25 @@
 # QEMU with KVM may fail or hang here: a 16-byte guest ran, and the kernel
 # then stopped on "KVM internal error" at its first xrstor.  So the probe
 # boots the kernel itself with KVM, without an initramfs, within 15 s: it
-# passes when the kernel gets as far as its "no root" panic.
+# passes when the kernel gets as far as its "no root" panic.  An arch
+# whose QEMU_KVM_CPU is empty (arm64 on this x86_64 host) is always tcg.
 probe_accel() {
-	local kernel=$1 cache=$STAMPS/accel key log=$O/accel-probe.log
+	local kernel=$1 cache=$STAMPS/accel$ARCH_SUFFIX key log=$O/accel-probe$ARCH_SUFFIX.log
 
-	key="probe3:$(stat -c %Y "$(command -v qemu-system-x86_64)"):$(stat -c %Y "$kernel"):$([ -e /dev/kvm ] && echo kvm)"
+	if [ -z "$QEMU_KVM_CPU" ]; then
+		echo tcg
+		return
+	fi
+	key="probe3:$(stat -c %Y "$(command -v "$QEMU_BIN")"):$(stat -c %Y "$kernel"):$([ -e /dev/kvm ] && echo kvm)"
 	if [ -f "$cache" ] && [ "$(head -n1 "$cache")" = "$key" ]; then
 		tail -n1 "$cache"
 		return
 	fi
 	local accel=tcg
 	if [ -w /dev/kvm ]; then
-		timeout -k 2 15 qemu-system-x86_64 -accel kvm -cpu host -M pc -m 256M \
+		timeout -k 2 15 "$QEMU_BIN" -accel kvm -cpu "$QEMU_KVM_CPU" -M "$QEMU_MACHINE" -m 256M \
 			-nodefaults -display none -no-reboot -serial stdio -kernel "$kernel" \
-			-append "console=ttyS0 panic=-1 loglevel=4" </dev/null >"$log" 2>&1 || true
+			-append "console=$KCONSOLE panic=-1 loglevel=4" </dev/null >"$log" 2>&1 || true
 		if grep -q 'Kernel panic' "$log" && ! grep -q 'KVM internal error' "$log"; then
 			accel=kvm
 		fi
@@ -54,19 +59,23 @@ boot_guest() {
 	local which=$1 mode=$2 console=$3 append=$4 accel cpu kernel
 	local -a qemu
 
-	kernel=$(kbuild_dir "$which")/arch/x86/boot/bzImage
+	kernel=$(kbuild_dir "$which")/$KIMAGE
 	[ -f "$kernel" ] || die boot "$kernel missing: run 'make vmtest' first"
 	accel=${ACCEL:-$(probe_accel "$kernel")}
 	case "$accel" in
-	kvm) cpu=host ;;
-	tcg) cpu=max ;;
+	kvm) [ -n "$QEMU_KVM_CPU" ] ||
+		die boot "ACCEL=kvm: an $ARCH guest cannot use KVM on this $(uname -m) host: use ACCEL=tcg"
+	     cpu=$QEMU_KVM_CPU ;;
+	tcg) cpu=$QEMU_CPU ;;
 	*) die boot "ACCEL=$accel: use kvm or tcg" ;;
 	esac
-	qemu=(qemu-system-x86_64 -M pc -accel "$accel" -cpu "$cpu" -smp 2 -m 1G
+	[ -f "$INITRAMFS" ] || die boot "$INITRAMFS missing: run 'make vmtest' first"
+	# The arch's QEMU and console, the variant's command line last.
+	qemu=("$QEMU_BIN" -M "$QEMU_MACHINE" -accel "$accel" -cpu "$cpu" -smp 2 -m "$QEMU_MEM"
 	      -nodefaults -display none -no-reboot
-	      -kernel "$kernel" -initrd "$O/initramfs.cpio.gz"
-	      -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 vmtest.mode=$mode $append")
-	echo "[boot] $which kernel, $accel, console log: $console"
+	      -kernel "$kernel" -initrd "$INITRAMFS"
+	      -append "console=$KCONSOLE panic=-1 oops=panic quiet loglevel=4 vmtest.mode=$mode $append${VARIANT_APPEND:+ $VARIANT_APPEND}")
+	echo "[boot] $(kbuild_name "$which") kernel ($ARCH), $accel, console log: $console"
 	if [ "$mode" = shell ]; then
 		"${qemu[@]}" -serial mon:stdio
 		return

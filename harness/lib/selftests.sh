@@ -89,7 +89,7 @@ stage_selftests() {
 		echo "vmtest:notif-compat" >>"$guest/kselftest-list.txt"
 	fi
 	if [ -f "$TOP/examples/libseccomp/supervisor.c" ]; then
-		guest_cc "$O/kselftest/libseccomp-supervisor" \
+		guest_cc "$KST_DIR/libseccomp-supervisor" \
 			"$TOP/examples/libseccomp/supervisor.c" -lseccomp -lcap
 		cp "$HARNESS/guest/libseccomp-example.sh" "$guest/vmtest/libseccomp-example"
 		echo "vmtest:libseccomp-example" >>"$guest/kselftest-list.txt"
@@ -97,19 +97,20 @@ stage_selftests() {
 
 	# The sample, for the guest (kbuild links it against the host's
 	# libc), and the guest's xattr reader that checks what it did.
-	rm -f "$O/kselftest/user-continue"
+	rm -f "$KST_DIR/user-continue"
 	if [ -f "$tree/samples/seccomp/user-continue.c" ]; then
-		guest_cc "$O/kselftest/user-continue" "$tree/samples/seccomp/user-continue.c"
+		guest_cc "$KST_DIR/user-continue" "$tree/samples/seccomp/user-continue.c"
 	fi
-	guest_cc "$O/kselftest/xattr-get" "$HARNESS/guest/xattr-get.c"
+	guest_cc "$KST_DIR/xattr-get" "$HARNESS/guest/xattr-get.c"
 	say selftests "$(tr '\n' ' ' <"$guest/kselftest-list.txt")installed in $guest"
 }
 
 stage_initramfs() {
-	local root=$O/initramfs/root busybox applet prog
+	local root=$INITRAMFS_ROOT busybox=$GUEST_BUSYBOX applet prog
 
-	busybox=$(command -v busybox || true)
-	[ -n "$busybox" ] || die initramfs "busybox not found: apt-get install busybox-static"
+	# The arch's static busybox (harness/config/arch/$ARCH.sh).
+	[ -f "${busybox:-/nonexistent}" ] ||
+		die initramfs "busybox for $ARCH not found (${busybox:-none}): run 'harness/vmtest.sh deps' (busybox-static)"
 	if ldd "$busybox" >/dev/null 2>&1; then
 		die initramfs "$busybox is dynamically linked: apt-get install busybox-static"
 	fi
@@ -121,7 +122,10 @@ stage_initramfs() {
 	cp "$busybox" "$root/bin/busybox"
 	while read -r applet; do
 		[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-	done < <("$busybox" --list-full)
+	done < <("$busybox" --list-full 2>/dev/null ||
+		 # Another arch's busybox does not run here: the host's, of the
+		 # same Debian version, has the same applets.
+		 busybox --list-full)
 	rm -f "$root/usr/bin/timeout"
 	cp "$HARNESS/guest/timeout" "$root/usr/bin/timeout"
 	cp "$GUEST_INIT" "$root/init"
@@ -131,8 +135,8 @@ stage_initramfs() {
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 	cp -a "$KST_GUEST" "$root/kselftest"
 	for prog in user-continue xattr-get libseccomp-supervisor; do
-		if [ -f "$O/kselftest/$prog" ]; then
-			cp "$O/kselftest/$prog" "$root/usr/bin/$prog"
+		if [ -f "$KST_DIR/$prog" ]; then
+			cp "$KST_DIR/$prog" "$root/usr/bin/$prog"
 		fi
 	done
 	# make kselftest-install's tarball, when there is one: the guest runs
@@ -140,8 +144,8 @@ stage_initramfs() {
 	if [ -f "$KST_TARBALL" ]; then
 		cp "$KST_TARBALL" "$root/kselftest.tar.gz"
 	fi
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$O/initramfs.cpio.gz"
-	say initramfs "$O/initramfs.cpio.gz ($(du -h "$O/initramfs.cpio.gz" | cut -f1))"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$INITRAMFS"
+	say initramfs "$INITRAMFS ($(du -h "$INITRAMFS" | cut -f1))"
 }
 
 # make kselftest-install: the standard kselftest install tree of the seccomp
@@ -155,7 +159,7 @@ cmd_kselftest_install() {
 	stage_build after
 	echo "[kselftest-install] seccomp target (log: $LOGS/kselftest-gen_tar.log)"
 	rm -rf "$dir"
-	kst_make "$O/kselftest/build-package" "$dir/kselftest" -static gen_tar
+	kst_make "$KST_DIR/build-package" "$dir/kselftest" -static gen_tar
 	mkdir -p "$(dirname "$KST_TARBALL")"
 	mv "$dir/kselftest/kselftest-packages/kselftest.tar.gz" "$KST_TARBALL"
 	rmdir "$dir/kselftest/kselftest-packages"
