@@ -31,7 +31,7 @@ kst_make() {
 
 	hdr=$(kbuild_dir after)/usr/include
 	read -ra extra <<<"$KST_MAKE_ARGS"
-	log=$LOGS/selftests$([ "$cflags" = -static ] || echo -compat).log
+	log=$LOGS/selftests$ARCH_SUFFIX$([ "$cflags" = -static ] || echo -compat).log
 	[ "$target" = install ] || log=$LOGS/kselftest-$target.log
 	mkdir -p "$build"
 	run_logged selftests "$log" \
@@ -50,7 +50,7 @@ guest_cc() {
 	shift 2
 	hdr=$(kbuild_dir after)/usr/include
 	read -ra cc <<<"$TARGET_CC"
-	run_logged selftests "$LOGS/guest-progs.log" \
+	run_logged selftests "$LOGS/guest-progs$ARCH_SUFFIX.log" \
 		"${cc[@]}" -static -O2 -Wall -Werror -isystem "$hdr" \
 		-I "$TREES/after/tools/testing/selftests" -o "$out" "$src" "$@"
 }
@@ -61,7 +61,7 @@ stage_selftests() {
 	hdr=$(kbuild_dir after)/usr/include
 	[ -f "$hdr/linux/seccomp.h" ] ||
 		die selftests "after headers missing ($hdr): build the after kernel first"
-	echo "[selftests] building seccomp kselftests (log: $LOGS/selftests.log)"
+	echo "[selftests] building seccomp kselftests (log: $LOGS/selftests$ARCH_SUFFIX.log)"
 	kst_make "$KST_BUILD" "$KST_INSTALL" -static
 	rm -rf "$guest"
 	mkdir -p "$guest"
@@ -74,7 +74,7 @@ stage_selftests() {
 	fi
 
 	# The project's guest programs, a kselftest collection of their own.
-	: >"$LOGS/guest-progs.log"
+	: >"$LOGS/guest-progs$ARCH_SUFFIX.log"
 	mkdir -p "$guest/vmtest"
 	echo "timeout=$VMTEST_PROG_TIMEOUT" >"$guest/vmtest/settings"
 	for name in $GUEST_PROGS; do
