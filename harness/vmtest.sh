@@ -20,7 +20,10 @@
 # Environment: O (output dir, default build/), KSRC (kernel tree, default
 # Debian's linux-source-6.12 tarball), T (glob of tests to run, e.g.
 # 'seccomp_continue'), ACCEL (kvm|tcg, default: probe), VM_TIMEOUT (s),
-# GUEST_INIT (alternative /init for the guest), JOBS (make -j).
+# GUEST_INIT (alternative /init for the guest), JOBS (make -j), ARCH
+# (x86_64|arm64: harness/config/arch/; arm64 builds after-arm64 with LLVM
+# and boots qemu-system-aarch64 -M virt), DEBUG=1 (the debug kernel,
+# after-debug: harness/config/debug.config).
 #
 # The stages live in harness/lib/, one file each, sourced below:
 #   common.sh     paths and settings, say/die/run_logged
