@@ -2,21 +2,28 @@
 # The front door.  `make` (= make vmtest) builds the patched kernel and the
 # seccomp kselftests and runs them in QEMU; `make check` proves the series.
 # Variables: O=<dir> (output, default build/), KSRC=<kernel tree>,
-# T=<glob of tests>, ACCEL=kvm|tcg, JOBS=<n>; make stress: SCALE=<n>,
-# SEED=<n>.
+# T=<glob of tests>, ACCEL=kvm|tcg, JOBS=<n>, ARCH=x86_64|arm64, DEBUG=1
+# (the debug kernel); make stress: SCALE=<n>, SEED=<n>.
 
 SHELL := /bin/bash
 VMTEST := harness/vmtest.sh
 
 .DEFAULT_GOAL := vmtest
-.PHONY: vmtest check fresh-check shell paths series prepare deps selftests \
-	kselftest-install stress bench bench-loop mutants harness-tests clean help
+.PHONY: vmtest check check-debug check-arch fresh-check shell paths series \
+	prepare deps selftests kselftest-install stress bench bench-loop mutants \
+	harness-tests clean help
 
 vmtest:		## build after tree + kernel + kselftests, run them in QEMU
 	@$(VMTEST) run after
 
 check:		## the README's test command: prove the series (see README)
 	@harness/check.sh
+
+check-debug:	## the debug kernel (KASAN, lockdep, ...): suite, stress, fuzz, no splat
+	@harness/check.sh debug
+
+check-arch:	## the suite in an arm64 guest (LLVM cross build, TCG): 0 failed
+	@harness/check.sh arch
 
 fresh-check:	## make and make check in a fresh Debian 12 minbase root (root; CI)
 	@harness/fresh.sh

@@ -639,6 +639,80 @@ check_mutants() {
 }
 
 # ---------------------------------------------------------------------------
+# debug: the after kernel with the kernel's own detectors (DEBUG=1:
+# harness/config/debug.config): the whole suite, the stress run and the
+# fuzzer, no splat on the console, kmemleak's scan at the end empty
+
+check_debug() {
+	local log=$LOGS/check-debug.log rc=0 line p f opt missing=() console
+	local kb=$O/kbuild/after-debug
+
+	echo "check: [debug] after kernel with KASAN, lockdep, UBSAN, kmemleak, hung-task and lockup detectors (log: $log)"
+	DEBUG=1 "$VMTEST" run after >"$log" 2>&1 || rc=$?
+	line=$(tail -n1 "$log")
+	if [[ $line != vmtest:* ]]; then
+		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
+		step "debug kernel: build and run" FAIL "no vmtest summary, see $log"
+		return
+	fi
+	read -r p f _ < <(counts "$line")
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	grep -E '^(FAIL|SKIP) |^\[tests\] ERROR|^    \| ' "$log" | sed 's/^/    /' || true
+	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]; then
+		step "debug kernel: every test passes, no splat on the console" PASS "$line"
+	else
+		step "debug kernel: every test passes, no splat on the console" FAIL "$line"
+	fi
+	while read -r opt; do
+		grep -qx "$opt" "$kb/.config" 2>/dev/null || missing+=("$opt")
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=y$' "$HARNESS/config/debug.config")
+	if [ "${#missing[@]}" -eq 0 ]; then
+		step "debug kernel: every =y option of debug.config is in its .config" PASS
+	else
+		step "debug kernel: every =y option of debug.config is in its .config" FAIL "${missing[*]}"
+	fi
+	console=$O/console-after-debug.log
+	if grep -q '^vmtest-guest: kmemleak scan' "$console" &&
+	   ! grep -q 'unreferenced object' "$console"; then
+		step "debug kernel: kmemleak scanned after the tests, nothing suspected" PASS
+	else
+		step "debug kernel: kmemleak scanned after the tests, nothing suspected" FAIL "see $console"
+	fi
+	check_programs after-debug PASS
+	# The stress and fuzz totals, as the programs printed them.
+	grep -E '^# # (notifications handled|replies by kind|calls:|signals:|supervisor restarts|seed |[0-9]+ ioctls checked)' \
+		"$console" | tr -d '\r' | sed 's/^# # /    /' || true
+}
+
+# ---------------------------------------------------------------------------
+# arch: the same suite in an arm64 guest (ARCH=arm64: LLVM cross build,
+# qemu-system-aarch64 -M virt under TCG); make check-arch, not in make check
+
+check_arch() {
+	local log=$LOGS/check-arch.log rc=0 line p f
+
+	echo "check: [arch] the suite in an arm64 guest (log: $log)"
+	ARCH=arm64 "$VMTEST" run after >"$log" 2>&1 || rc=$?
+	line=$(tail -n1 "$log")
+	if [[ $line != vmtest:* ]]; then
+		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
+		step "arm64 kernel: build and run" FAIL "no vmtest summary, see $log"
+		return
+	fi
+	read -r p f _ < <(counts "$line")
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	grep -E '^(FAIL|SKIP) ' "$log" | sed 's/^/    /' || true
+	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; then
+		step "arm64 kernel: every stock and new test passes" PASS "$line"
+	else
+		step "arm64 kernel: every stock and new test passes" FAIL "$line"
+	fi
+	check_programs after-arm64 PASS
+}
+
+# ---------------------------------------------------------------------------
 # package: make kselftest-install's tree and tarball, run in the guest as a
 # CI system runs a kselftest target: unpacked, ./run_kselftest.sh -c seccomp
 
@@ -725,7 +799,7 @@ check_results_files() {
 }
 
 main() {
-	local -a parts=("${@:-after before mutants package series harness}")
+	local -a parts=("${@:-after before mutants debug package series harness}")
 
 	check_deps
 	# shellcheck disable=SC2068
@@ -735,9 +809,11 @@ main() {
 		before) check_before ;;
 		series) check_series ;;
 		mutants) check_mutants ;;
+		debug) check_debug ;;
+		arch) check_arch ;;
 		package) check_package ;;
 		harness) check_harness ;;
-		*) echo "usage: $0 [after|before|mutants|package|series|harness]..." >&2; exit 2 ;;
+		*) echo "usage: $0 [after|before|mutants|debug|package|series|harness|arch]..." >&2; exit 2 ;;
 		esac
 	done
 	check_results_files

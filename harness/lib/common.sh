@@ -79,7 +79,7 @@ KST_BUILD=$KST_DIR/build
 KST_INSTALL=${KSELFTEST_INSTALL:-$KST_DIR/install}
 # What the guest gets in /kselftest: the install plus the compat build and
 # the project's own programs (harness/lib/selftests.sh).
-KST_GUEST=$KST_DIR/guest
+KST_GUEST=${KSELFTEST_GUEST:-$KST_DIR/guest}
 # The guest's initramfs, one per arch.
 INITRAMFS=$O/initramfs$ARCH_SUFFIX.cpio.gz
 INITRAMFS_ROOT=$O/initramfs$ARCH_SUFFIX/root

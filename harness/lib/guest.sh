@@ -47,11 +47,13 @@ select_tests() {
 			continue
 		fi
 		echo "$entry"
-	done <"$KST_INSTALL/kselftest-list.txt"
+	done <"$KST_GUEST/kselftest-list.txt"
 }
 
+# The largest timeout= of the collections' settings files.
 settings_timeout() {
-	sed -n 's/^timeout=//p' "$KST_INSTALL/seccomp/settings" 2>/dev/null | head -n1
+	cat "$KST_GUEST"/*/settings 2>/dev/null | sed -n 's/^timeout=//p' |
+		sort -n | tail -n1
 }
 
 # boot_guest KERNEL MODE CONSOLE EXTRA-APPEND
@@ -62,6 +64,7 @@ boot_guest() {
 	kernel=$(kbuild_dir "$which")/$KIMAGE
 	[ -f "$kernel" ] || die boot "$kernel missing: run 'make vmtest' first"
 	accel=${ACCEL:-$(probe_accel "$kernel")}
+	VM_ACCEL=$accel
 	case "$accel" in
 	kvm) [ -n "$QEMU_KVM_CPU" ] ||
 		die boot "ACCEL=kvm: an $ARCH guest cannot use KVM on this $(uname -m) host: use ACCEL=tcg"
@@ -74,7 +77,7 @@ boot_guest() {
 	qemu=("$QEMU_BIN" -M "$QEMU_MACHINE" -accel "$accel" -cpu "$cpu" -smp 2 -m "$QEMU_MEM"
 	      -nodefaults -display none -no-reboot
 	      -kernel "$kernel" -initrd "$INITRAMFS"
-	      -append "console=$KCONSOLE panic=-1 oops=panic quiet loglevel=4 vmtest.mode=$mode $append${VARIANT_APPEND:+ $VARIANT_APPEND}")
+	      -append "console=$KCONSOLE panic=-1 oops=panic quiet loglevel=5 vmtest.mode=$mode $append${VARIANT_APPEND:+ $VARIANT_APPEND}")
 	echo "[boot] $(kbuild_name "$which") kernel ($ARCH), $accel, console log: $console"
 	if [ "$mode" = shell ]; then
 		"${qemu[@]}" -serial mon:stdio
@@ -89,43 +92,68 @@ boot_guest() {
 	VM_RC=${st[0]}
 }
 
+# stage_tests KERNEL: boot it, run the tests, report.  The console log and
+# the results are named after the kernel's build (after, after-debug,
+# after-arm64 ...) or RUN_NAME.
 stage_tests() {
-	local which=$1 console=$O/console-$1.log tests=() summary append
-	local guest_errors=() nsel t
+	local which=$1 name console tests=() summary append
+	local guest_errors=() nsel t splat t0 secs
 
+	name=${RUN_NAME:-$(kbuild_name "$which")}
+	console=$O/console-$name.log
 	mapfile -t tests < <(select_tests)
 	nsel=${#tests[@]}
-	[ "$nsel" -gt 0 ] || die tests "no installed test matches T='$T' ($(tr '\n' ' ' <"$KST_INSTALL/kselftest-list.txt"))"
+	[ "$nsel" -gt 0 ] || die tests "no installed test matches T='$T' ($(tr '\n' ' ' <"$KST_GUEST/kselftest-list.txt"))"
 	for t in "${tests[@]}"; do
-		[ -x "$KST_INSTALL/${t%%:*}/${t#*:}" ] ||
-			die tests "test binary $KST_INSTALL/${t%%:*}/${t#*:} missing: rebuild with 'make selftests'" "$LOGS/selftests.log"
+		[ -x "$KST_GUEST/${t%%:*}/${t#*:}" ] ||
+			die tests "test binary $KST_GUEST/${t%%:*}/${t#*:} missing: rebuild with 'make selftests'" "$LOGS/selftests$ARCH_SUFFIX.log"
 	done
 	: "${VM_TIMEOUT:=$(( ${SETTINGS_TIMEOUT:-$(settings_timeout)} * nsel + 60 ))}"
 	append="vmtest.tests=$(IFS=,; echo "${tests[*]}") ${VMTEST_APPEND:-}"
+	t0=$(date +%s)
 	boot_guest "$which" run "$console" "$append"
+	secs=$(( $(date +%s) - t0 ))
 
 	if [ "$VM_RC" -eq 124 ] || [ "$VM_RC" -eq 137 ]; then
 		guest_errors+=("guest timed out after ${VM_TIMEOUT}s")
 	elif [ "$VM_RC" -ne 0 ]; then
 		guest_errors+=("QEMU exited with status $VM_RC")
 	fi
-	if grep -qE 'Kernel panic|Oops|BUG: |general protection fault|Call Trace:' "$console"; then
-		guest_errors+=("kernel panic/oops: $(grep -m1 -E 'Kernel panic|Oops|BUG: |general protection fault' "$console" | tr -d '\r')")
+	splat=$(console_splats "$console")
+	if [ -n "$splat" ]; then
+		guest_errors+=("$(head -n1 <<<"$splat")")
 	fi
 	if ! grep -q '^vmtest-exit: ' "$console"; then
 		guest_errors+=("guest never reported completion")
 	fi
 	echo
 	for t in "${guest_errors[@]}"; do
+		if [[ $t == "kernel splat"* ]]; then
+			echo "[tests] ERROR: $t ($console):"
+			tail -n +2 <<<"$splat"
+			continue
+		fi
 		echo "[tests] ERROR: $t; last console lines ($console):"
 		grep -v '^\s*$' "$console" | tail -n 15 | sed 's/^/    /'
 	done
-	local -a expect=()
+	local -a expect=() meta=()
 	for t in "${tests[@]}"; do
 		expect+=(--expect "${t#*:}")
 	done
+	meta=(--meta "kernel=$name"
+	      --meta "kernel_release=$(sed -n 's/^vmtest-guest: up, kernel \([^ ,]*\).*/\1/p' "$console" | tr -d '\r' | head -n1)"
+	      --meta "source=$(head -n1 "$STAMPS/source" 2>/dev/null || true)"
+	      --meta "base_commit=$(git -C "$TREES/before" rev-parse --short=12 before 2>/dev/null || true)"
+	      --meta "accelerator=${VM_ACCEL:-}" --meta "guest_seconds=$secs"
+	      --meta "console=$console")
+	for t in "${guest_errors[@]}"; do
+		meta+=(--guest-error "$t")
+	done
+	mkdir -p "$RESULTS"
 	summary=$(python3 "$HARNESS/ktap.py" --prefix vmtest "${expect[@]}" \
-		--results "$O/results-$which.tsv" "$console" || true)
+		--results "$O/results-$name.tsv" --ktap "$RESULTS/$name.ktap" \
+		--junit "$RESULTS/$name.junit.xml" --json "$RESULTS/$name.json" \
+		"${meta[@]}" "$console" || true)
 	grep -v '^vmtest: ' <<<"$summary" || true
 	report_summary "$(tail -n1 <<<"$summary")" "${#guest_errors[@]}"
 }

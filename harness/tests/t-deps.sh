@@ -47,10 +47,10 @@ bad=$(HARNESS=$HARNESS bash -c 'source "$HARNESS/lib/common.sh"; source "$HARNES
 	while read -r scope kind name pkg who; do
 		[ -n "$scope" ] || continue
 		case "$scope:$kind" in
-		vmtest:* | tarball:* | check:* | fresh:*) ;;
+		vmtest:* | tarball:* | check:* | fresh:* | arm64:*) ;;
 		*) echo "unknown scope: $scope $kind $name"; continue ;;
 		esac
-		case "$kind" in cmd | py | pkg) ;; *) echo "unknown kind: $scope $kind $name" ;; esac
+		case "$kind" in cmd | py | pkg | deb) ;; *) echo "unknown kind: $scope $kind $name" ;; esac
 		[ -n "$pkg" ] && [ -n "$who" ] || echo "no package or caller: $scope $kind $name"
 	done <<<"$DEPS_LIST"' 2>&1)
 if [ -z "$bad" ]; then
