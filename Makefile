@@ -54,8 +54,8 @@ stress:		## the stress and fuzz programs in the after kernel (SCALE=, SEED=)
 	VMTEST_APPEND="vmtest.scale=$(or $(SCALE),1)$(if $(SEED), vmtest.seed=$(SEED))" \
 	$(VMTEST) run after
 
-bench:		## run seccomp_benchmark in the after kernel
-	@T=seccomp_benchmark $(VMTEST) run after
+bench:		## after/before/stock kernels, notif-bench (exact), gates, build/bench/
+	@harness/bench.sh
 
 bench-loop:	## measure cold / no-op / seccomp.c-only re-run times
 	@harness/bench-loop.sh

@@ -639,6 +639,27 @@ check_mutants() {
 }
 
 # ---------------------------------------------------------------------------
+# bench: the short exact-mode gate (harness/bench.sh --gate-short): after
+# and before, guest instructions per getppid on the paths that do not
+# continue, after/before within 1.000 +- 0.005 (needs parts 1 and 2's
+# kernels)
+
+check_bench() {
+	local log=$LOGS/check-bench.log line
+
+	echo "check: [bench] a path that does not continue costs what it did (log: $log)"
+	if "$HARNESS/bench.sh" --gate-short >"$log" 2>&1; then
+		line=$(grep -m1 '^bench: gates' "$log" || tail -n1 "$log")
+		grep -E '^\|' "$O/bench/gate-short.md" 2>/dev/null | sed 's/^/    /' || true
+		step "bench: after/before guest instructions per call within 1.000 +- 0.005 (exact mode)" PASS "$line"
+	else
+		grep -E '^gate: FAIL|ERROR' "$log" | head -n 20 | sed 's/^/    /' || true
+		step "bench: after/before guest instructions per call within 1.000 +- 0.005 (exact mode)" FAIL \
+			"$(grep -m1 '^bench: gates' "$log" || echo "see $log")"
+	fi
+}
+
+# ---------------------------------------------------------------------------
 # debug: the after kernel with the kernel's own detectors (DEBUG=1:
 # harness/config/debug.config): the whole suite, the stress run and the
 # fuzzer, no splat on the console, kmemleak's scan at the end empty
@@ -799,7 +820,7 @@ check_results_files() {
 }
 
 main() {
-	local -a parts=("${@:-after before mutants debug package series harness}")
+	local -a parts=("${@:-after before mutants bench debug package series harness}")
 
 	check_deps
 	# shellcheck disable=SC2068
@@ -809,11 +830,12 @@ main() {
 		before) check_before ;;
 		series) check_series ;;
 		mutants) check_mutants ;;
+		bench) check_bench ;;
 		debug) check_debug ;;
 		arch) check_arch ;;
 		package) check_package ;;
 		harness) check_harness ;;
-		*) echo "usage: $0 [after|before|mutants|debug|package|series|harness|arch]..." >&2; exit 2 ;;
+		*) echo "usage: $0 [after|before|mutants|bench|debug|package|series|harness|arch]..." >&2; exit 2 ;;
 		esac
 	done
 	check_results_files

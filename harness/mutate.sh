@@ -99,7 +99,7 @@ run_mutant() {
 	mkdir -p "$kb/arch/x86/boot"
 	cp "$MBASE/arch/x86/boot/bzImage" "$kb/arch/x86/boot/bzImage"
 	rm -f "$O/results-mutant-$name.tsv"
-	T=seccomp_bpf "$HARNESS/vmtest.sh" test "mutant-$name" >>"$log" 2>&1 || true
+	"$HARNESS/vmtest.sh" test "mutant-$name" >>"$log" 2>&1 || true
 
 	if [ -s "$O/results-mutant-$name.tsv" ]; then
 		kills=$(comm -23 <(passing "$RESULTS_AFTER") \

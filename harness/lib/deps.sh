@@ -54,6 +54,7 @@ vmtest  cmd gzip               gzip                     initramfs
 vmtest  pkg busybox-static     busybox-static           initramfs (a static busybox: the guest userland)
 vmtest  cmd qemu-system-x86_64 qemu-system-x86          boot, accelerator probe
 vmtest  cmd python3            python3                  tests (ktap.py)
+vmtest  cmd gnuplot            gnuplot-nox              make bench (harness/bench.sh: the PNG chart)
 tarball pkg linux-source-6.12  linux-source-6.12        source (/usr/src/linux-source-6.12.tar.xz)
 check   cmd sparse             sparse                   check bisect step (C=1)
 check   cmd sphinx-build       python3-sphinx           check docs step (make htmldocs)
