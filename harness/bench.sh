@@ -159,9 +159,7 @@ stage_bench_initramfs() {
 	[ -f "$hdr/linux/seccomp.h" ] ||
 		bench_die "after headers missing ($hdr): build the after kernel first"
 	mkdir -p "$BENCH"
-	run_logged bench "$LOGS/bench-cc.log" \
-		gcc -static -O2 -Wall -Werror -isystem "$hdr" \
-		-o "$BENCH/notif-bench" "$HARNESS/guest/notif-bench.c" -lpthread
+	guest_cc "$BENCH/notif-bench" "$HARNESS/guest/notif-bench.c" -lpthread
 	kst=$KST_INSTALL/seccomp/seccomp_benchmark
 	if [ ! -x "$kst" ]; then
 		stage_selftests

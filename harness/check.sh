@@ -57,6 +57,7 @@ mkdir -p "$CHK" "$LOGS"
 
 PASSED=0
 FAILED=0
+LINE=
 START=$(date +%s)
 # Every step, as KTAP, for machines: check_results_files turns it into
 # build/results/check.{junit.xml,json} at the end.
@@ -174,29 +175,42 @@ check_deps() {
 	fi
 }
 
+# run_suite LABEL LOG WHAT CMD...: run a vmtest command, its output in
+# LOG; count its cases into the totals and make the step "LABEL: WHAT" of
+# its closing line (kept in LINE): it passes with cases and none failed.
+# Returns 1 when there is no closing line.
+run_suite() {
+	local label=$1 log=$2 what=$3 rc=0 p f
+
+	shift 3
+	"$@" >"$log" 2>&1 || rc=$?
+	LINE=$(tail -n1 "$log")
+	if [[ $LINE != vmtest:* ]]; then
+		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
+		step "$label: build and run" FAIL "no vmtest summary, see $log"
+		return 1
+	fi
+	read -r p f _ < <(counts "$LINE")
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	grep -E '^(FAIL|SKIP) |^\[tests\] ERROR|^    \| ' "$log" | sed 's/^/    /' || true
+	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; then
+		step "$label: $what" PASS "$LINE"
+	else
+		step "$label: $what" FAIL "$LINE"
+	fi
+}
+
 # ---------------------------------------------------------------------------
 # 1. after kernel
 
 check_after() {
-	local rc=0 line p f skipped_new
+	local line skipped_new
 
 	echo "check: [1] after kernel: make vmtest (log: $LOGS/check-after.log)"
-	VMTEST_APPEND="vmtest.sample=1" "$VMTEST" run after >"$LOGS/check-after.log" 2>&1 || rc=$?
-	line=$(tail -n1 "$LOGS/check-after.log")
-	if [[ $line != vmtest:* ]]; then
-		grep '^\[' "$LOGS/check-after.log" | tail -n 5
-		step "after kernel: build and run" FAIL "no vmtest summary, see $LOGS/check-after.log"
-		return
-	fi
-	read -r p f _ < <(counts "$line")
-	PASSED=$((PASSED + p))
-	FAILED=$((FAILED + f))
-	grep -E '^(FAIL|SKIP) ' "$LOGS/check-after.log" | sed 's/^/    /' || true
-	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]; then
-		step "after kernel: every stock and new test passes" PASS "$line"
-	else
-		step "after kernel: every stock and new test passes" FAIL "$line"
-	fi
+	run_suite "after kernel" "$LOGS/check-after.log" "every stock and new test passes" \
+		env VMTEST_APPEND="vmtest.sample=1" "$VMTEST" run after || return 0
+	line=$LINE
 	load_new
 	local b ran
 	for b in $BPF_BUILDS; do
@@ -665,26 +679,12 @@ check_bench() {
 # fuzzer, no splat on the console, kmemleak's scan at the end empty
 
 check_debug() {
-	local log=$LOGS/check-debug.log rc=0 line p f opt missing=() console
+	local log=$LOGS/check-debug.log opt missing=() console
 	local kb=$O/kbuild/after-debug
 
 	echo "check: [debug] after kernel with KASAN, lockdep, UBSAN, kmemleak, hung-task and lockup detectors (log: $log)"
-	DEBUG=1 "$VMTEST" run after >"$log" 2>&1 || rc=$?
-	line=$(tail -n1 "$log")
-	if [[ $line != vmtest:* ]]; then
-		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
-		step "debug kernel: build and run" FAIL "no vmtest summary, see $log"
-		return
-	fi
-	read -r p f _ < <(counts "$line")
-	PASSED=$((PASSED + p))
-	FAILED=$((FAILED + f))
-	grep -E '^(FAIL|SKIP) |^\[tests\] ERROR|^    \| ' "$log" | sed 's/^/    /' || true
-	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]; then
-		step "debug kernel: every test passes, no splat on the console" PASS "$line"
-	else
-		step "debug kernel: every test passes, no splat on the console" FAIL "$line"
-	fi
+	run_suite "debug kernel" "$log" "every test passes, no splat on the console" \
+		env DEBUG=1 "$VMTEST" run after || return 0
 	while read -r opt; do
 		grep -qx "$opt" "$kb/.config" 2>/dev/null || missing+=("$opt")
 	done < <(grep -E '^CONFIG_[A-Z0-9_]+=y$' "$HARNESS/config/debug.config")
@@ -711,25 +711,11 @@ check_debug() {
 # qemu-system-aarch64 -M virt under TCG); make check-arch, not in make check
 
 check_arch() {
-	local log=$LOGS/check-arch.log rc=0 line p f
+	local log=$LOGS/check-arch.log
 
 	echo "check: [arch] the suite in an arm64 guest (log: $log)"
-	ARCH=arm64 "$VMTEST" run after >"$log" 2>&1 || rc=$?
-	line=$(tail -n1 "$log")
-	if [[ $line != vmtest:* ]]; then
-		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
-		step "arm64 kernel: build and run" FAIL "no vmtest summary, see $log"
-		return
-	fi
-	read -r p f _ < <(counts "$line")
-	PASSED=$((PASSED + p))
-	FAILED=$((FAILED + f))
-	grep -E '^(FAIL|SKIP) ' "$log" | sed 's/^/    /' || true
-	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; then
-		step "arm64 kernel: every stock and new test passes" PASS "$line"
-	else
-		step "arm64 kernel: every stock and new test passes" FAIL "$line"
-	fi
+	run_suite "arm64 kernel" "$log" "every stock and new test passes" \
+		env ARCH=arm64 "$VMTEST" run after || return 0
 	check_programs after-arm64 PASS
 }
 

@@ -62,7 +62,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "notif-util.h"
+
 #define MAX_REPS	64
 /* The last call of a notified target: the supervisor stops on it. */
 #define BENCH_MAGIC	0x62656e6368UL
@@ -155,45 +156,6 @@ static int install_filter(const struct bench *b)
 	return syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cmsg;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
-}
-
 /*
  * One call of the workload's syscall, checked.  Returns 0, or -1 with
  * res->msg (or res->status = 2 for a refused CONTINUE) filled in.
@@ -274,7 +236,7 @@ static void target(struct bench *b, int sock, int out)
 			goto out;
 		}
 		if (is_notif(b->wl)) {
-			if (send_fd(sock, fd)) {
+			if (nu_send_fd(sock, fd, "f", 1)) {
 				snprintf(res.msg, sizeof(res.msg),
 					 "sending the listener: %s",
 					 strerror(errno));
@@ -378,9 +340,9 @@ static int supervise_notif(const struct bench *b, int sock, char *msg,
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
 	int lfd, refused = 0;
+	char byte;
 
-	lfd = recv_fd(sock);
-	if (lfd < 0) {
+	if (nu_recv_fd(sock, &byte, 1, &lfd, 0) != 1 || lfd < 0) {
 		snprintf(msg, len, "no listener from the target");
 		return -1;
 	}

@@ -610,7 +610,7 @@ static void print_tally(void)
 int main(int argc, char **argv)
 {
 	static const char mark[] = "notif-fuzz: start\n";
-	int scale, ncases, i, k, n, sv[2], status, aborted = 0, splats;
+	int scale, ncases, i, k, n, sv[2], status, aborted = 0;
 	long bad_ids = 0, extra = 0;
 	struct seccomp_notif req;
 	struct rlimit rl;
@@ -762,13 +762,7 @@ int main(int argc, char **argv)
 			 "calls: each completed once, as the accepted reply says\n");
 	ksft_test_result(!aborted && !bad_fds && fds_checked,
 			 "addfd: added fds present with the flags asked\n");
-	splats = nu_kmsg_splats(mark);
-	if (splats < 0) {
-		ksft_test_result_skip("kernel log: no splat (can't read it)\n");
-	} else {
-		ksft_print_msg("kernel log: %d splats\n", splats);
-		ksft_test_result(!splats, "kernel log: no splat\n");
-	}
+	nu_result_splats(mark);
 	close(mfd);
 	unlink(MARKER_PATH);
 	if (ksft_get_fail_cnt())

@@ -738,7 +738,7 @@ int main(void)
 {
 	static const char mark[] = "notif-stress: start\n";
 	int sv[NTARGETS][2], ssock[NTARGETS];
-	int scale, t, u, e, ok, n, kills = 0, graceful = 0, splats;
+	int scale, t, u, e, ok, n, kills = 0, graceful = 0;
 	long recv = 0, acc = 0, abrt = 0, renoent = 0, stale = 0, unexp = 0;
 	long kinds[NKINDS] = { 0 }, calls_ok = 0, goal, diff;
 	char why[256];
@@ -911,13 +911,7 @@ int main(void)
 	ksft_test_result(ok && sh->sig_handled > 0 &&
 			 kills + graceful == sh->nepochs - 1,
 			 "coverage: every reply kind, signals, restarts\n");
-	splats = nu_kmsg_splats(mark);
-	if (splats < 0) {
-		ksft_test_result_skip("kernel log: no splat (can't read it)\n");
-	} else {
-		ksft_print_msg("kernel log: %d splats\n", splats);
-		ksft_test_result(!splats, "kernel log: no splat\n");
-	}
+	nu_result_splats(mark);
 
 	unlink(FILE_PATH);
 	unlink(MARKER_PATH);

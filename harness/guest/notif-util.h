@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by notif-stress.c and notif-fuzz.c, two guest programs
- * that exercise SECCOMP_USER_NOTIF_CONTINUE.  Everything here is static
+ * Helpers shared by notif-stress.c, notif-fuzz.c and notif-bench.c, guest
+ * programs that exercise SECCOMP_USER_NOTIF_CONTINUE (64-bit only:
+ * notif-compat.c, built -m32, has its own).  Everything here is static
  * inline, so that a program that uses only a part builds warning-free.
  */
 #ifndef NOTIF_UTIL_H
@@ -408,6 +409,19 @@ static inline int nu_kmsg_splats(const char *mark)
 	}
 	free(buf);
 	return hits;
+}
+
+/* The last KTAP case of a program: the kernel log since MARK is clean. */
+static inline void nu_result_splats(const char *mark)
+{
+	int splats = nu_kmsg_splats(mark);
+
+	if (splats < 0) {
+		ksft_test_result_skip("kernel log: no splat (can't read it)\n");
+		return;
+	}
+	ksft_print_msg("kernel log: %d splats\n", splats);
+	ksft_test_result(!splats, "kernel log: no splat\n");
 }
 
 #endif /* NOTIF_UTIL_H */
