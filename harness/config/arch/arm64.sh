@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (assignments: common.sh reads them)
 # SPDX-License-Identifier: GPL-2.0
 # ARCH=arm64: the same names as x86_64.sh (see there), sourced by
 # harness/lib/common.sh.

@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (assignments: common.sh reads them)
 # SPDX-License-Identifier: GPL-2.0
 # ARCH=x86_64 (the default): what differs between the guest architectures,
 # as plain assignments, sourced by harness/lib/common.sh (the one place that
