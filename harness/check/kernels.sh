@@ -1,0 +1,217 @@
+# shellcheck shell=bash disable=SC2153
+# SC2153: the globals of check.sh (PASSED, FAILED, LINE, O, LOGS, VMTEST, ...).
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by check.sh: parts 1 (after) and 2 (before), and the helpers
+# that judge a run: the new tests, the project's guest programs, the
+# files of build/results/, the sample's output.
+
+# ---------------------------------------------------------------------------
+# The tests the series adds: TEST/TEST_F names in the after tree's
+# seccomp_bpf.c that the before tree does not have.
+
+test_names() {
+	sed -n -E 's/^TEST(_SIGNAL|_F|_F_SIGNAL|_F_TIMEOUT)?\(([a-z0-9_]+)(, *([a-z0-9_]+))?.*/\2 \4/p' "$1" |
+		awk '{ if ($2 != "") print $1 "." $2; else print "global." $1 }' | sort -u
+}
+
+load_new() {
+	mapfile -t NEW < <(comm -13 \
+		<(test_names "$O/trees/before/tools/testing/selftests/seccomp/seccomp_bpf.c") \
+		<(test_names "$O/trees/after/tools/testing/selftests/seccomp/seccomp_bpf.c"))
+}
+
+# is_project LEAF: a leaf of one of the project's guest programs?
+is_project() {
+	local glob
+
+	for glob in $PROJECT_TESTS; do
+		# shellcheck disable=SC2053 # a glob match is meant
+		[[ $1 == $glob ]] && return 0
+	done
+	return 1
+}
+
+# The project's programs the guest ran: vmtest:NAME entries.
+project_programs() {
+	sed -n 's/^vmtest://p' "$O/kselftest/guest/kselftest-list.txt" 2>/dev/null
+}
+
+# check_programs KERNEL WANT: each project program's leaves in
+# results-KERNEL.tsv are all WANT (PASS or SKIP), and there are some.
+check_programs() {
+	local which=$1 want=$2 prog leaves bad
+
+	for prog in $(project_programs); do
+		leaves=$(grep -E "^$prog(:|$(printf '\t'))" "$O/results-$which.tsv" || true)
+		bad=$(grep -v "$(printf '\t')$want\$" <<<"$leaves" | cut -f1 | tr '\n' ' ' || true)
+		if [ -n "$leaves" ] && [ -z "${bad// /}" ]; then
+			step "$which kernel: vmtest:$prog: all $(wc -l <<<"$leaves") case(s) $want" PASS
+		else
+			step "$which kernel: vmtest:$prog: all case(s) $want" FAIL "${bad:-never ran}"
+		fi
+	done
+}
+
+# check_results KERNEL LINE: build/results/ has the run's KTAP, a JUnit
+# file valid against the schema and a JSON summary whose counts are the
+# closing line's.
+check_results() {
+	local which=$1 line=$2 r=$O/results/$1 got err
+
+	got=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print("vmtest: %d passed, %d failed, %d skipped" % (d["passed"], d["failed"], d["skipped"]))' \
+		"$r.json" 2>&1) || true
+	if [ ! -s "$r.ktap" ] || ! head -n1 "$r.ktap" | grep -q 'TAP version'; then
+		err="$r.ktap missing or not KTAP"
+	elif ! err=$(xmllint --noout --schema "$SCHEMA" "$r.junit.xml" 2>&1); then
+		err="JUnit invalid: $(head -n2 <<<"$err" | tr '\n' ' ')"
+	elif [ "$got" != "$line" ]; then
+		err="JSON says '$got'"
+	else
+		err=
+	fi
+	if [ -z "$err" ]; then
+		step "$which kernel: build/results/$which.{ktap,junit.xml,json}: valid, same counts" PASS
+	else
+		step "$which kernel: build/results/$which.{ktap,junit.xml,json}: valid, same counts" FAIL "$err"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# 1. after kernel
+
+check_after() {
+	local line skipped_new
+
+	echo "check: [1] after kernel: make vmtest (log: $LOGS/check-after.log)"
+	run_suite "after kernel" "$LOGS/check-after.log" "every stock and new test passes" \
+		env VMTEST_APPEND="vmtest.sample=1" "$VMTEST" run after || return 0
+	line=$LINE
+	load_new
+	local b ran
+	for b in $BPF_BUILDS; do
+		skipped_new=$(grep -F -f <(printf "$b:%s\tSKIP\n" "${NEW[@]}") \
+			"$O/results-after.tsv" | cut -f1 | tr '\n' ' ' || true)
+		ran=$(grep -cF -f <(printf "$b:%s\t\n" "${NEW[@]}") "$O/results-after.tsv" || true)
+		if [ "${#NEW[@]}" -gt 0 ] && [ "$ran" -eq "${#NEW[@]}" ] && [ -z "$skipped_new" ]; then
+			step "after kernel: $b: no skip among the ${#NEW[@]} new tests" PASS
+		else
+			step "after kernel: $b: no skip among the ${#NEW[@]} new tests" FAIL \
+				"${skipped_new:-$ran of ${#NEW[@]} new tests ran}"
+		fi
+	done
+	check_programs after PASS
+	check_results after "$line"
+	check_sample after "$O/console-after.log" \
+		"supervisor: continued setxattr(user.origin)" \
+		"target: setxattr(user.origin) = 0" \
+		"supervisor: emulated setxattr(trusted.overlay.opaque) on upper" \
+		"target: setxattr(trusted.overlay.opaque) = 0" \
+		"vmtest-sample: exit=0" \
+		"vmtest-sample: xattr user.origin=sample" \
+		"vmtest-sample: xattr trusted.overlay.opaque=y"
+}
+
+# check_sample KERNEL CONSOLE LINE...: the guest ran the sample (see
+# harness/guest/init); every LINE must be among what it printed and the
+# xattrs it left, whatever the order.
+check_sample() {
+	local which=$1 console=$2 got want missing=()
+
+	shift 2
+	got=$(sed -n '/^vmtest-sample: begin/,/^vmtest-sample: end/p' "$console" | tr -d '\r')
+	sed '1d;$d' <<<"$got" | sed 's/^/    /'
+	for want in "$@"; do
+		grep -qxF -- "$want" <<<"$got" || missing+=("$want")
+	done
+	if [ -n "$got" ] && [ "${#missing[@]}" -eq 0 ]; then
+		step "$which kernel: the sample user-continue did what it says ($# lines)" PASS
+	else
+		step "$which kernel: the sample user-continue did what it says ($# lines)" FAIL \
+			"missing: $(printf "'%s' " "${missing[@]:-the sample never ran}")(console: $console)"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# 2. before kernel: the differential
+
+check_before() {
+	local line name verdict before after stock_bad=0 ok=0 bad=0 expect
+	declare -A isnew=() aft=()
+
+	echo "check: [2] before kernel: same tests, kernel without the series (log: $LOGS/check-before.log)"
+	VMTEST_APPEND="vmtest.sample=1" "$VMTEST" run before >"$LOGS/check-before.log" 2>&1 || true
+	line=$(tail -n1 "$LOGS/check-before.log")
+	if [[ $line != vmtest:* ]] || [ ! -s "$O/results-before.tsv" ]; then
+		grep '^\[' "$LOGS/check-before.log" | tail -n 5
+		step "before kernel: build and run" FAIL "no vmtest summary, see $LOGS/check-before.log"
+		return
+	fi
+	echo "    before kernel: $line"
+	load_new
+	local b
+	for name in "${NEW[@]}"; do
+		for b in $BPF_BUILDS; do
+			isnew[$b:$name]=1
+		done
+	done
+	while IFS=$'\t' read -r name verdict; do
+		aft[$name]=$verdict
+	done <"$O/results-after.tsv"
+
+	printf '    %-68s %-6s %-6s %s\n' "new test" before after expectation
+	while IFS=$'\t' read -r name before; do
+		after=${aft[$name]:-none}
+		if is_project "$name"; then
+			# Checked per program below.
+			continue
+		fi
+		if [ -z "${isnew[$name]:-}" ]; then
+			# A stock test: must pass on both kernels.
+			if [ "$before" = PASS ]; then
+				ok=$((ok + 1))
+			else
+				bad=$((bad + 1)); stock_bad=$((stock_bad + 1))
+				printf '    %-68s %-6s %-6s %s\n' "$name" "$before" "$after" "stock: PASS  <-- FAILED"
+			fi
+			continue
+		fi
+		# shellcheck disable=SC2053 # a glob match is meant
+		if [[ ${name#*:} == $CONTINUE_TESTS ]]; then
+			expect="SKIP or FAIL"
+			[ "$before" != PASS ] && verdict=ok || verdict=bad
+		else
+			expect="PASS"
+			[ "$before" = PASS ] && verdict=ok || verdict=bad
+		fi
+		if [ "$verdict" = ok ]; then
+			ok=$((ok + 1))
+			printf '    %-68s %-6s %-6s %s\n' "$name" "$before" "$after" "$expect"
+		else
+			bad=$((bad + 1))
+			printf '    %-68s %-6s %-6s %s\n' "$name" "$before" "$after" "$expect  <-- FAILED"
+		fi
+	done <"$O/results-before.tsv"
+	PASSED=$((PASSED + ok))
+	FAILED=$((FAILED + bad))
+	if [ "$stock_bad" -eq 0 ]; then
+		step "before kernel: every stock test passes" PASS
+	else
+		step "before kernel: every stock test passes" FAIL "$stock_bad stock test(s) did not pass"
+	fi
+	if [ "$bad" -eq "$stock_bad" ]; then
+		step "before kernel: no $CONTINUE_TESTS test passes, the other new ones do" PASS
+	else
+		step "before kernel: no $CONTINUE_TESTS test passes, the other new ones do" FAIL "$((bad - stock_bad)) new test(s) off"
+	fi
+	check_programs before SKIP
+	check_results before "$line"
+	check_sample before "$O/console-before.log" \
+		"user-continue: kernel lacks SECCOMP_USER_NOTIF_CONTINUE, failing intercepted calls with EOPNOTSUPP" \
+		"target: setxattr(user.origin) = -1 (Operation not supported)" \
+		"target: setxattr(trusted.overlay.opaque) = 0" \
+		"vmtest-sample: exit=0" \
+		"vmtest-sample: xattr user.origin=xattr-get: /tmp/uc/upper: user.origin: No data available" \
+		"vmtest-sample: xattr trusted.overlay.opaque=y"
+}

@@ -1,0 +1,297 @@
+# shellcheck shell=bash disable=SC2153
+# SC2153: the globals of check.sh (PASSED, FAILED, LINE, O, LOGS, VMTEST, ...).
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by check.sh: part 3, the series as a reviewer receives it.
+
+# The steps are called through cached().
+# shellcheck disable=SC2317
+
+# ---------------------------------------------------------------------------
+# 3. the series as a reviewer receives it (cached by input hash)
+
+# The series without its cover letter, into the array "series".
+series_patches() {
+	local p
+
+	series=()
+	for p in "$TOP"/patches/0*.patch; do
+		[[ $p == */0000-cover-letter.patch ]] || series+=("$p")
+	done
+}
+
+FRESH=$CHK/fresh
+FRESH_KB=$CHK/kbuild
+CACHE=$CHK/cache
+
+inputs_id() {
+	cat "$O/stamps/source" "$TOP"/base/*.patch "$TOP"/patches/*.patch \
+		"$HARNESS/check.sh" "$HARNESS/check/series.sh" "$HARNESS/config/vm.config" \
+		"$HARNESS"/config/arch/*.config | sha256sum | cut -d' ' -f1
+}
+
+# cached NAME CMD...: run CMD (a step function) unless it passed before
+# with the same inputs.
+cached() {
+	local name=$1 id
+
+	shift
+	id=$(inputs_id)
+	if [ "$(cat "$CACHE/$name" 2>/dev/null)" = "$id" ]; then
+		step "$(cat "$CACHE/$name.title")" PASS "cached: same stock source, base, series and harness"
+		return
+	fi
+	rm -f "$CACHE/$name"
+	local before=$FAILED
+	"$@"
+	if [ "$FAILED" -eq "$before" ]; then
+		mkdir -p "$CACHE"
+		echo "$id" >"$CACHE/$name"
+	fi
+}
+
+# A before tree made afresh from the imported stock commit.  An existing
+# worktree is reset to stock and cleaned rather than checked out again:
+# only the files the patches touched are rewritten.
+fresh_tree() {
+	local repo=$O/trees/before
+
+	: >"$LOGS/check-fresh.log"
+	if ! git -C "$FRESH" rev-parse --git-dir >/dev/null 2>&1; then
+		rm -rf "$FRESH"
+		git -C "$repo" worktree prune
+		git -C "$repo" worktree add -q --detach "$FRESH" stock \
+			>>"$LOGS/check-fresh.log" 2>&1 || return 1
+	fi
+	git -C "$FRESH" am --abort >/dev/null 2>&1 || true
+	git -C "$FRESH" checkout -q -f --detach stock >>"$LOGS/check-fresh.log" 2>&1 &&
+	git -C "$FRESH" clean -q -fdx >>"$LOGS/check-fresh.log" 2>&1 &&
+	git -C "$FRESH" am -q --committer-date-is-author-date "$TOP"/base/*.patch \
+		>>"$LOGS/check-fresh.log" 2>&1
+}
+
+# Not cached: the before tree is the one this run built.
+step_base() {
+	local title="series: the cover letter's base-commit: is the before tree's HEAD"
+	local cover=$TOP/patches/0000-cover-letter.patch want got
+
+	want=$(git -C "$O/trees/before" rev-parse -q --verify HEAD 2>/dev/null || true)
+	got=$(sed -n 's/^base-commit: \([0-9a-f]*\)$/\1/p' "$cover" 2>/dev/null | head -n1 || true)
+	if [ -z "$want" ]; then
+		step "$title" FAIL "no before tree in $O/trees/before: run 'make vmtest' first"
+	elif [ -z "$got" ]; then
+		step "$title" FAIL "no base-commit: line in $cover: run 'make series'"
+	elif [ "$got" != "$want" ]; then
+		step "$title" FAIL "base-commit: ${got:0:12}, before tree ${want:0:12}: run 'make series' to regenerate patches/"
+	else
+		step "$title" PASS "${want:0:12}"
+	fi
+}
+
+step_apply() {
+	local title="series: git am patches/*.patch on a fresh before tree" p failed
+	local -a series
+
+	echo "$title" >"$CACHE/apply.title"
+	series_patches
+	if ! fresh_tree; then
+		step "$title" FAIL "could not make the fresh tree, see $LOGS/check-fresh.log"
+		return
+	fi
+	for p in "${series[@]}"; do
+		if ! git -C "$FRESH" am -q "$p" >>"$LOGS/check-fresh.log" 2>&1; then
+			failed=$(basename "$p")
+			git -C "$FRESH" am --abort >/dev/null 2>&1 || true
+			step "$title" FAIL "$failed does not apply: $(grep -m1 '^error:' "$LOGS/check-fresh.log" || true)"
+			return
+		fi
+	done
+	if [ "$(git -C "$FRESH" rev-parse 'HEAD^{tree}')" != "$(git -C "$O/trees/after" rev-parse 'HEAD^{tree}')" ]; then
+		step "$title" FAIL "applies, but the result differs from the after tree (run 'make series'?)"
+		return
+	fi
+	step "$title" PASS "result identical to the after tree"
+}
+
+step_checkpatch() {
+	local title="series: checkpatch.pl --strict: 0 errors, 0 warnings, 0 checks" log=$LOGS/check-checkpatch.log
+	local e=0 w=0 c=0 line
+	local -a series
+
+	echo "$title" >"$CACHE/checkpatch.title"
+	series_patches
+	(cd "$O/trees/after" && perl scripts/checkpatch.pl --strict --show-types "${series[@]}") >"$log" 2>&1 || true
+	while read -r line; do
+		read -r a b cc < <(sed -E 's/^total: ([0-9]+) errors, ([0-9]+) warnings, ([0-9]+) checks.*/\1 \2 \3/' <<<"$line")
+		e=$((e + a)); w=$((w + b)); c=$((c + cc))
+	done < <(grep '^total:' "$log")
+	# "does MAINTAINERS need updating?" is a question: it is answered
+	# when get_maintainer.pl names a maintainer (M:) for every file the
+	# patch adds, once the series is applied.
+	local p f out answered=0
+	for p in "${series[@]}"; do
+		grep -q '^ create mode' "$p" || continue
+		out=$(cd "$O/trees/after"; perl scripts/checkpatch.pl --strict --show-types "$p" 2>/dev/null) || true
+		grep -q '^WARNING:FILE_PATH_CHANGES:' <<<"$out" || continue
+		while read -r f; do
+			out=$(cd "$O/trees/after"; perl scripts/get_maintainer.pl --no-git --no-git-fallback -f "$f" 2>/dev/null) || true
+			grep -qE '\((maintainer|supporter):' <<<"$out" || continue 2
+		done < <(sed -n 's/^ create mode [0-7]* //p' "$p")
+		echo "    $(basename "$p"): FILE_PATH_CHANGES answered: get_maintainer.pl names a maintainer for every file it adds"
+		answered=$((answered + 1))
+	done
+	w=$((w - answered))
+	if [ "$(grep -c '^total:' "$log")" -ne "${#series[@]}" ]; then
+		step "$title" FAIL "checkpatch did not check every patch, see $log"
+	elif [ $((e + w + c)) -eq 0 ]; then
+		step "$title" PASS "${#series[@]} patches: $e errors, $w warnings, $c checks"
+	else
+		grep -E '^(ERROR|WARNING|CHECK):' "$log" | sed 's/^/    /' | head -n 20
+		step "$title" FAIL "$e errors, $w warnings, $c checks (log: $log)"
+	fi
+}
+
+# Warnings of one build, without paths that differ between runs.
+warnings() {
+	grep -E '(warning|error):' "$1" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u || true
+}
+
+build_at() {
+	local tag=$1 log=$CHK/bisect-$1
+
+	touch "$FRESH/kernel/seccomp.c"
+	make -C "$FRESH" O="$FRESH_KB" -j"$JOBS" W=1 ${SPARSE:+C=1} kernel/seccomp.o >"$log-kernel.log" 2>&1 || return 1
+	make -C "$FRESH" O="$FRESH_KB" -j"$JOBS" headers_install samples/seccomp/ >"$log-headers.log" 2>&1 || return 1
+	rm -rf "$CHK/kst-$tag"
+	env CFLAGS=-static make -C "$FRESH/tools/testing/selftests" TARGETS=seccomp \
+		O="$CHK/kst-$tag" KHDR_INCLUDES="-isystem $FRESH_KB/usr/include" \
+		-j"$JOBS" >"$log-selftests.log" 2>&1 || return 1
+	cat "$log-kernel.log" "$log-headers.log" "$log-selftests.log" >"$log.log"
+}
+
+step_bisect() {
+	local title="series: every patch builds on its own, no new warnings" base_w k p tag
+	local -a series
+
+	echo "$title" >"$CACHE/bisect.title"
+	SPARSE=
+	if command -v sparse >/dev/null; then
+		SPARSE=1
+	fi
+	series_patches
+	if ! fresh_tree; then
+		step "$title" FAIL "could not make the fresh tree, see $LOGS/check-fresh.log"
+		return
+	fi
+	mkdir -p "$FRESH_KB"
+	cp "$O/kbuild/after/.config" "$FRESH_KB/.config"
+	make -C "$FRESH" O="$FRESH_KB" olddefconfig >"$CHK/bisect-config.log" 2>&1
+	echo "    building kernel/seccomp.o (W=1${SPARSE:+, C=1 sparse}), headers, samples/seccomp, selftests at each patch"
+	if ! build_at base; then
+		step "$title" FAIL "the before tree does not build, see $CHK/bisect-base-*.log"
+		return
+	fi
+	base_w=$(warnings "$CHK/bisect-base.log")
+	k=0
+	for p in "${series[@]}"; do
+		k=$((k + 1))
+		tag=$(printf '%04d' "$k")
+		git -C "$FRESH" am -q "$p" >>"$LOGS/check-fresh.log" 2>&1 ||
+			{ step "$title" FAIL "$(basename "$p") does not apply"; return; }
+		if ! build_at "$tag"; then
+			step "$title" FAIL "build breaks at $(basename "$p"), see $CHK/bisect-$tag-*.log"
+			return
+		fi
+		local new
+		new=$(comm -13 <(echo "$base_w") <(warnings "$CHK/bisect-$tag.log"))
+		if [ -n "$new" ]; then
+			printf '    %s\n' "${new//$'\n'/$'\n'    }"
+			step "$title" FAIL "$(basename "$p") adds warnings, see $CHK/bisect-$tag.log"
+			return
+		fi
+		echo "    $(basename "$p"): builds, no new warnings"
+	done
+	step "$title" PASS "${#series[@]} patches${SPARSE:+, sparse clean}"
+}
+
+step_uapi() {
+	local title="series: uapi header compiles in userspace (-std=c99 -pedantic), both spellings = 1"
+	local src=$CHK/uapi.c bin=$CHK/uapi out
+
+	echo "$title" >"$CACHE/uapi.title"
+	cat >"$src" <<'EOF'
+#include <stdio.h>
+#include <linux/seccomp.h>
+
+/* C99 has no _Static_assert: a negative array size fails the build. */
+typedef char continue_is_bit0[SECCOMP_USER_NOTIF_CONTINUE == 1 ? 1 : -1];
+typedef char mainline_spelling[SECCOMP_USER_NOTIF_FLAG_CONTINUE == 1 ? 1 : -1];
+
+int main(void)
+{
+	struct seccomp_notif_resp resp = { 0 };
+
+	resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	printf("%lu %lu %u\n", (unsigned long)SECCOMP_USER_NOTIF_CONTINUE,
+	       (unsigned long)SECCOMP_USER_NOTIF_FLAG_CONTINUE, resp.flags);
+	return 0;
+}
+EOF
+	if ! gcc -std=c99 -Wall -Wextra -Werror -pedantic -isystem "$O/kbuild/after/usr/include" \
+		-o "$bin" "$src" >"$LOGS/check-uapi.log" 2>&1; then
+		step "$title" FAIL "see $LOGS/check-uapi.log"
+		return
+	fi
+	out=$("$bin")
+	if [ "$out" = "1 1 1" ]; then
+		step "$title" PASS
+	else
+		step "$title" FAIL "printed '$out', want '1 1 1'"
+	fi
+}
+
+step_docs() {
+	local title="series: Sphinx build of Documentation/userspace-api, no warning about seccomp_filter.rst"
+	local log=$LOGS/check-docs.log
+
+	echo "$title" >"$CACHE/docs.title"
+	echo "    sphinx-build (log: $log)"
+	if ! make -C "$O/trees/after" O="$CHK/docs" SPHINXDIRS=userspace-api htmldocs >"$log" 2>&1; then
+		step "$title" FAIL "htmldocs failed, see $log"
+	elif grep -i 'seccomp_filter' "$log" | grep -qiE 'warning|error'; then
+		grep -i 'seccomp_filter' "$log" | grep -iE 'warning|error' | sed 's/^/    /'
+		step "$title" FAIL "see $log"
+	elif [ ! -f "$CHK/docs/Documentation/output/userspace-api/seccomp_filter.html" ]; then
+		step "$title" FAIL "seccomp_filter.html was not produced, see $log"
+	else
+		step "$title" PASS "$(grep -c 'WARNING' "$log" || true) warnings, none about seccomp_filter.rst"
+	fi
+}
+
+step_maintainers() {
+	local title="series: get_maintainer.pl (informational)" log=$LOGS/check-get-maintainer.log
+
+	if (cd "$O/trees/after" && perl scripts/get_maintainer.pl --no-git --no-git-fallback \
+		"$TOP"/patches/000[1-9]*.patch) >"$log" 2>&1; then
+		sed 's/^/    /' "$log"
+		step "$title" PASS "$(wc -l <"$log") recipients"
+	else
+		step "$title" FAIL "see $log"
+	fi
+}
+
+check_series() {
+	echo "check: [3] the series as a reviewer receives it"
+	mkdir -p "$CACHE"
+	for s in ${CHECK_STEPS:-base apply checkpatch bisect uapi docs maintainers}; do
+		case "$s" in
+		base) step_base ;;
+		maintainers) step_maintainers ;;
+		apply) cached apply step_apply ;;
+		checkpatch) cached checkpatch step_checkpatch ;;
+		bisect) cached bisect step_bisect ;;
+		uapi) cached uapi step_uapi ;;
+		docs) cached docs step_docs ;;
+		*) step "series: unknown step '$s'" FAIL ;;
+		esac
+	done
+}

@@ -1,0 +1,104 @@
+# shellcheck shell=bash disable=SC2153
+# SC2153: the globals of check.sh (PASSED, FAILED, LINE, O, LOGS, VMTEST, ...).
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by check.sh: the same suite elsewhere: the debug kernel, the
+# arm64 guest, make kselftest-install's tree as a CI system runs it.
+
+# ---------------------------------------------------------------------------
+# debug: the after kernel with the kernel's own detectors (DEBUG=1:
+# harness/config/debug.config): the whole suite, the stress run and the
+# fuzzer, no splat on the console, kmemleak's scan at the end empty
+
+check_debug() {
+	local log=$LOGS/check-debug.log opt missing=() console
+	local kb=$O/kbuild/after-debug
+
+	echo "check: [debug] after kernel with KASAN, lockdep, UBSAN, kmemleak, hung-task and lockup detectors (log: $log)"
+	run_suite "debug kernel" "$log" "every test passes, no splat on the console" \
+		env DEBUG=1 "$VMTEST" run after || return 0
+	while read -r opt; do
+		grep -qx "$opt" "$kb/.config" 2>/dev/null || missing+=("$opt")
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=y$' "$HARNESS/config/debug.config")
+	if [ "${#missing[@]}" -eq 0 ]; then
+		step "debug kernel: every =y option of debug.config is in its .config" PASS
+	else
+		step "debug kernel: every =y option of debug.config is in its .config" FAIL "${missing[*]}"
+	fi
+	console=$O/console-after-debug.log
+	if grep -q '^vmtest-guest: kmemleak scan' "$console" &&
+	   ! grep -q 'unreferenced object' "$console"; then
+		step "debug kernel: kmemleak scanned after the tests, nothing suspected" PASS
+	else
+		step "debug kernel: kmemleak scanned after the tests, nothing suspected" FAIL "see $console"
+	fi
+	check_programs after-debug PASS
+	# The stress and fuzz totals, as the programs printed them.
+	grep -E '^# # (notifications handled|replies by kind|calls:|signals:|supervisor restarts|seed |[0-9]+ ioctls checked)' \
+		"$console" | tr -d '\r' | sed 's/^# # /    /' || true
+}
+
+# ---------------------------------------------------------------------------
+# arch: the same suite in an arm64 guest (ARCH=arm64: LLVM cross build,
+# qemu-system-aarch64 -M virt under TCG); make check-arch, not in make check
+
+check_arch() {
+	local log=$LOGS/check-arch.log
+
+	echo "check: [arch] the suite in an arm64 guest (log: $log)"
+	run_suite "arm64 kernel" "$log" "every stock and new test passes" \
+		env ARCH=arm64 "$VMTEST" run after || return 0
+	check_programs after-arm64 PASS
+}
+
+# ---------------------------------------------------------------------------
+# package: make kselftest-install's tree and tarball, run in the guest as a
+# CI system runs a kselftest target: unpacked, ./run_kselftest.sh -c seccomp
+
+check_package() {
+	local log=$LOGS/check-package.log d=$O/kselftest-install/kselftest f
+	local missing=() line want got bench rc=0
+
+	echo "check: [package] make kselftest-install, run with run_kselftest.sh -c seccomp (log: $log)"
+	if ! "$VMTEST" kselftest-install >"$log" 2>&1; then
+		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
+		step "package: make kselftest-install" FAIL "see $log"
+		return
+	fi
+	for f in run_kselftest.sh kselftest-list.txt kselftest/runner.sh \
+		 seccomp/seccomp_bpf seccomp/seccomp_benchmark seccomp/config seccomp/settings; do
+		[ -e "$d/$f" ] || missing+=("$f")
+	done
+	f=$(tar -tzf "$O/kselftest-install/kselftest.tar.gz" 2>&1 || true)
+	if ! grep -qx './seccomp/seccomp_bpf' <<<"$f"; then
+		missing+=("kselftest.tar.gz with ./seccomp/seccomp_bpf")
+	fi
+	if [ "${#missing[@]}" -eq 0 ] && grep -qx 'seccomp:seccomp_bpf' "$d/kselftest-list.txt"; then
+		step "package: the standard tree and tarball (run_kselftest.sh, list, config, settings)" PASS
+	else
+		step "package: the standard tree and tarball (run_kselftest.sh, list, config, settings)" FAIL \
+			"missing: ${missing[*]:-seccomp:seccomp_bpf in kselftest-list.txt}"
+	fi
+	RUN_NAME=after-package T='@(seccomp_bpf|seccomp_benchmark)' \
+		VMTEST_APPEND="vmtest.kselftest-tar=1" "$VMTEST" test after >>"$log" 2>&1 || rc=$?
+	line=$(tail -n1 "$log")
+	want=$(grep -c "^seccomp_bpf:.*$(printf '\t')PASS\$" "$O/results-after.tsv" || true)
+	got=$(grep -c "^seccomp_bpf:.*$(printf '\t')PASS\$" "$O/results-after-package.tsv" 2>/dev/null || true)
+	if grep -q 'kselftest: Running tests in seccomp' "$O/console-after-package.log" 2>/dev/null &&
+	   [ "$got" -gt 0 ] && [ "$got" = "$want" ] &&
+	   ! grep -q "^seccomp_bpf:.*$(printf '\t')[FS]" "$O/results-after-package.tsv"; then
+		step "package: run_kselftest.sh -c seccomp in the guest: every seccomp_bpf case passes ($got)" PASS
+	else
+		step "package: run_kselftest.sh -c seccomp in the guest: every seccomp_bpf case passes" FAIL \
+			"$got passed, the harness's own run $want; $line (log: $log)"
+	fi
+	# The benchmark's verdict is the machine's: under TCG it runs past
+	# kselftest's 180 s timeout; make bench measures.  It must be reported.
+	bench=$(grep -m1 -E -o '^(not )?ok [0-9]+ selftests: seccomp: seccomp_benchmark.*' \
+		"$O/console-after-package.log" 2>/dev/null | tr -d '\r' || true)
+	if [ -n "$bench" ]; then
+		step "package: seccomp_benchmark ran and was reported ($bench)" PASS
+	else
+		step "package: seccomp_benchmark ran and was reported" FAIL "see $O/console-after-package.log"
+	fi
+	: "$rc"
+}

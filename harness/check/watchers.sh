@@ -1,0 +1,50 @@
+# shellcheck shell=bash disable=SC2153
+# SC2153: the globals of check.sh (PASSED, FAILED, LINE, O, LOGS, VMTEST, ...).
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by check.sh: is each decision and each path watched?  The
+# mutants (harness/mutate.sh) and the short bench gate.
+
+# ---------------------------------------------------------------------------
+# mutants: each decision of the kernel patch is watched by a test
+# (harness/mutate.sh; needs part 1's kernel, test binaries and results)
+
+check_mutants() {
+	local log=$LOGS/check-mutants.log rc=0 line k s e f
+
+	echo "check: [mutants] each decision of patch 1 is watched by a test (log: $log)"
+	"$HARNESS/mutate.sh" >"$log" 2>&1 || rc=$?
+	sed -n '/^mutant  /,/^mutants: [0-9]/p' "$log" | sed '$d; s/^/    /'
+	line=$(tail -n1 "$log")
+	if [[ $line =~ ^mutants:\ ([0-9]+)\ killed,\ ([0-9]+)\ survived,\ ([0-9]+)\ equivalent,\ ([0-9]+)\ failed ]]; then
+		k=${BASH_REMATCH[1]}; s=${BASH_REMATCH[2]}; e=${BASH_REMATCH[3]}; f=${BASH_REMATCH[4]}
+		PASSED=$((PASSED + k + e)); FAILED=$((FAILED + s + f))
+	else
+		grep 'ERROR' "$log" | sed 's/^/    /' || true
+	fi
+	if [ "$rc" -eq 0 ] && [[ $line == mutants:* ]]; then
+		step "mutants: every mutant of kernel/seccomp.c is killed or listed as equivalent" PASS "$line"
+	else
+		step "mutants: every mutant of kernel/seccomp.c is killed or listed as equivalent" FAIL "${line:-no summary}, see $log"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# bench: the short exact-mode gate (harness/bench.sh --gate-short): after
+# and before, guest instructions per getppid on the paths that do not
+# continue, after/before within 1.000 +- 0.005 (needs parts 1 and 2's
+# kernels)
+
+check_bench() {
+	local log=$LOGS/check-bench.log line
+
+	echo "check: [bench] a path that does not continue costs what it did (log: $log)"
+	if "$HARNESS/bench.sh" --gate-short >"$log" 2>&1; then
+		line=$(grep -m1 '^bench: gates' "$log" || tail -n1 "$log")
+		grep -E '^\|' "$O/bench/gate-short.md" 2>/dev/null | sed 's/^/    /' || true
+		step "bench: after/before guest instructions per call within 1.000 +- 0.005 (exact mode)" PASS "$line"
+	else
+		grep -E '^gate: FAIL|ERROR' "$log" | head -n 20 | sed 's/^/    /' || true
+		step "bench: after/before guest instructions per call within 1.000 +- 0.005 (exact mode)" FAIL \
+			"$(grep -m1 '^bench: gates' "$log" || echo "see $log")"
+	fi
+}
