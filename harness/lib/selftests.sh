@@ -43,16 +43,33 @@ kst_make() {
 }
 
 # guest_cc NAME SOURCE [LIBS...]: a static program for the guest.
+# Built once into $O/kselftest/progs$ARCH_SUFFIX/ and copied: rebuilt only
+# when OUT's copy there is older than the source, the headers it includes
+# (the after uapi headers, kselftest.h, harness/guest/*.h) or the command.
 guest_cc() {
-	local out=$1 src=$2 hdr
+	local out=$1 src=$2 hdr cache dep cmd
 	local -a cc
 
 	shift 2
 	hdr=$(kbuild_dir after)/usr/include
 	read -ra cc <<<"$TARGET_CC"
-	run_logged selftests "$LOGS/guest-progs$ARCH_SUFFIX.log" \
-		"${cc[@]}" -static -O2 -Wall -Werror -isystem "$hdr" \
-		-I "$TREES/after/tools/testing/selftests" -o "$out" "$src" "$@"
+	cache=$O/kselftest/progs$ARCH_SUFFIX/$(basename "$out")
+	cmd="${cc[*]} -static -O2 -Wall -Werror $* $src"
+	mkdir -p "$(dirname "$cache")"
+	if [ -f "$cache" ] && [ "$(cat "$cache.cmd" 2>/dev/null)" = "$cmd" ]; then
+		for dep in "$src" "$hdr/linux/seccomp.h" \
+			   "$TREES/after/tools/testing/selftests/kselftest.h" \
+			   "$HARNESS"/guest/*.h; do
+			[ "$dep" -ot "$cache" ] || { rm -f "$cache"; break; }
+		done
+	fi
+	if [ ! -f "$cache" ]; then
+		run_logged selftests "$LOGS/guest-progs$ARCH_SUFFIX.log" \
+			"${cc[@]}" -static -O2 -Wall -Werror -isystem "$hdr" \
+			-I "$TREES/after/tools/testing/selftests" -o "$cache" "$src" "$@"
+		echo "$cmd" >"$cache.cmd"
+	fi
+	cp "$cache" "$out"
 }
 
 stage_selftests() {
@@ -108,7 +125,12 @@ stage_selftests() {
 stage_initramfs() {
 	local root=$INITRAMFS_ROOT busybox=$GUEST_BUSYBOX applet prog
 
-	# The arch's static busybox (harness/config/arch/$ARCH.sh).
+	# The arch's static busybox (harness/config/arch/$ARCH.sh): a path, or
+	# a name to look up in PATH now, after [deps].
+	case "$busybox" in
+	*/*) ;;
+	*) busybox=$(command -v "$busybox" || true) ;;
+	esac
 	[ -f "${busybox:-/nonexistent}" ] ||
 		die initramfs "busybox for $ARCH not found (${busybox:-none}): run 'harness/vmtest.sh deps' (busybox-static)"
 	if ldd "$busybox" >/dev/null 2>&1; then

@@ -22,7 +22,9 @@ KST_MAKE_ARGS=
 TARGET_CC=gcc
 COMPAT_CFLAGS=-m32
 COMPAT_SUFFIX=_ia32
-GUEST_BUSYBOX=$(command -v busybox || true)
+# A name is looked up in PATH when the initramfs is made: [deps] may have
+# only just installed it.
+GUEST_BUSYBOX=busybox
 # QEMU: program (QEMU_BIN), machine, CPU under TCG and under KVM (empty:
 # KVM is never tried), the kernel's console device (KCONSOLE), RAM.
 QEMU_BIN=qemu-system-x86_64
