@@ -31,17 +31,25 @@ is_project() {
 	return 1
 }
 
-# The project's programs the guest ran: vmtest:NAME entries.
+# project_programs LIST: the project's programs the guest ran, the
+# vmtest:NAME entries of its kselftest-list.txt.
 project_programs() {
-	sed -n 's/^vmtest://p' "$O/kselftest/guest/kselftest-list.txt" 2>/dev/null
+	sed -n 's/^vmtest://p' "$1" 2>/dev/null
 }
 
-# check_programs KERNEL WANT: each project program's leaves in
+# check_programs KERNEL WANT [KST_DIR]: each project program's leaves in
 # results-KERNEL.tsv are all WANT (PASS or SKIP), and there are some.
+# KST_DIR: the arch's build/kselftest*/ (default build/kselftest).
 check_programs() {
-	local which=$1 want=$2 prog leaves bad
+	local which=$1 want=$2 list=${3:-$O/kselftest}/guest/kselftest-list.txt
+	local prog progs leaves bad
 
-	for prog in $(project_programs); do
+	progs=$(project_programs "$list")
+	if [ -z "$progs" ]; then
+		step "$which kernel: the vmtest: programs ran" FAIL "none in $list"
+		return
+	fi
+	for prog in $progs; do
 		leaves=$(grep -E "^$prog(:|$(printf '\t'))" "$O/results-$which.tsv" || true)
 		bad=$(grep -v "$(printf '\t')$want\$" <<<"$leaves" | cut -f1 | tr '\n' ' ' || true)
 		if [ -n "$leaves" ] && [ -z "${bad// /}" ]; then

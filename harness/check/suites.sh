@@ -47,7 +47,7 @@ check_arch() {
 	echo "check: [arch] the suite in an arm64 guest (log: $log)"
 	run_suite "arm64 kernel" "$log" "every stock and new test passes" \
 		env ARCH=arm64 "$VMTEST" run after || return 0
-	check_programs after-arm64 PASS
+	check_programs after-arm64 PASS "$O/kselftest-arm64"
 }
 
 # ---------------------------------------------------------------------------
