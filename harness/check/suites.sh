@@ -9,13 +9,65 @@
 # harness/config/debug.config): the whole suite, the stress run and the
 # fuzzer, no splat on the console, kmemleak's scan at the end empty
 
+# timeouts_only RESULTS CONSOLE: the failed cases of RESULTS, one a line,
+# when every one of them is a kselftest_harness case that ended with "Test
+# terminated by timeout" (its 30 s) on CONSOLE; nothing otherwise.
+timeouts_only() {
+	local tsv=$1 console=$2 name re
+	local -a failed
+
+	mapfile -t failed < <(awk -F'\t' '$2 == "FAIL" {print $1}' "$tsv")
+	for name in "${failed[@]}"; do
+		re=${name#*:}
+		re=${re//./\\.}
+		sed -n "/RUN  *$re \\.\\.\\./,/FAIL  *$re\$/p" "$console" | tr -d '\r' |
+			grep -q 'Test terminated by timeout' || return 0
+	done
+	printf '%s\n' "${failed[@]}"
+}
+
 check_debug() {
-	local log=$LOGS/check-debug.log opt missing=() console
-	local kb=$O/kbuild/after-debug
+	local log=$LOGS/check-debug.log opt missing=() console rc=0 p f note=
+	local kb=$O/kbuild/after-debug what="every test passes, no splat on the console"
+	local -a slow=() bins=()
 
 	echo "check: [debug] after kernel with KASAN, lockdep, UBSAN, kmemleak, hung-task and lockup detectors (log: $log)"
-	run_suite "debug kernel" "$log" "every test passes, no splat on the console" \
-		env DEBUG=1 "$VMTEST" run after || return 0
+	DEBUG=1 "$VMTEST" run after >"$log" 2>&1 || rc=$?
+	LINE=$(tail -n1 "$log")
+	if [[ $LINE != vmtest:* ]]; then
+		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
+		step "debug kernel: build and run" FAIL "no vmtest summary, see $log"
+		return
+	fi
+	read -r p f _ < <(counts "$LINE")
+	grep -E '^(FAIL|SKIP) |^\[tests\] ERROR|^    \| ' "$log" | sed 's/^/    /' || true
+	# The debug kernel under TCG is several times slower: a stock case that
+	# only ran past kselftest_harness's 30 s (and no splat, no other
+	# failure) is run once more, its binary alone, and must pass then.
+	if [ "$f" -gt 0 ]; then
+		mapfile -t slow < <(timeouts_only "$O/results-after-debug.tsv" "$O/console-after-debug.log")
+	fi
+	if [ "$f" -gt 0 ] && [ "${#slow[@]}" -eq "$f" ]; then
+		mapfile -t bins < <(printf '%s\n' "${slow[@]%%:*}" | sort -u)
+		echo "    ${#slow[@]} case(s) ran past their timeout: ${slow[*]}; running ${bins[*]} again"
+		if RUN_NAME=after-debug-retry T="@($(IFS='|'; echo "${bins[*]}"))" DEBUG=1 \
+			"$VMTEST" test after >"$log.retry" 2>&1 &&
+		   ! grep -qvF -f <(printf '%s\tPASS\n' "${slow[@]}") \
+			<(grep -F -f <(printf '%s\t\n' "${slow[@]}") "$O/results-after-debug-retry.tsv") &&
+		   [ "$(grep -cF -f <(printf '%s\tPASS\n' "${slow[@]}") "$O/results-after-debug-retry.tsv")" -eq "${#slow[@]}" ]; then
+			p=$((p + f)); f=0; rc=0
+			note=" (${slow[*]}: past the 30 s timeout on the first run, passed when run again: $(tail -n1 "$log.retry"))"
+		else
+			note=" (run again, still failing: see $log.retry)"
+		fi
+	fi
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; then
+		step "debug kernel: $what" PASS "$LINE$note"
+	else
+		step "debug kernel: $what" FAIL "$LINE$note"
+	fi
 	while read -r opt; do
 		grep -qx "$opt" "$kb/.config" 2>/dev/null || missing+=("$opt")
 	done < <(grep -E '^CONFIG_[A-Z0-9_]+=y$' "$HARNESS/config/debug.config")
