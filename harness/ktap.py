@@ -26,7 +26,7 @@ For machines: --ktap writes the cleaned KTAP stream (the console from the
 first version line on, kernel messages of a user space stream left out),
 --junit a JUnit XML file (one <testsuite> per top-level test, one
 <testcase> per leaf, a failure's or skip's reason as its message and the
-test's own output lines as its text; harness/tests/junit.xsd is its
+test's own output lines as its text; harness/tests/schema/junit.xsd is its
 schema), --json a summary: counts, the failed and skipped leaves, and each
 --meta KEY=VALUE (a VALUE of digits is a number).
 """
@@ -286,7 +286,7 @@ def split_name(name):
 
 
 def junit(results, suite_name):
-    """The results as JUnit XML text (see harness/tests/junit.xsd)."""
+    """The results as JUnit XML text (see harness/tests/schema/junit.xsd)."""
     suites = {}
     for leaf in results:
         suites.setdefault(split_name(leaf[0])[0], []).append(leaf)

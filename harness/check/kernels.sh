@@ -23,8 +23,10 @@ load_new() {
 # is_project LEAF: a leaf of one of the project's guest programs?
 is_project() {
 	local glob
+	local -a globs
 
-	for glob in $PROJECT_TESTS; do
+	read -ra globs <<<"$PROJECT_TESTS"
+	for glob in "${globs[@]}"; do
 		# shellcheck disable=SC2053 # a glob match is meant
 		[[ $1 == $glob ]] && return 0
 	done
@@ -52,7 +54,9 @@ check_programs() {
 	for prog in $progs; do
 		leaves=$(grep -E "^$prog(:|$(printf '\t'))" "$O/results-$which.tsv" || true)
 		bad=$(grep -v "$(printf '\t')$want\$" <<<"$leaves" | cut -f1 | tr '\n' ' ' || true)
-		if [ -n "$leaves" ] && [ -z "${bad// /}" ]; then
+		bad=${bad%% }
+		bad=${bad## }
+		if [ -n "$leaves" ] && [ -z "$bad" ]; then
 			step "$which kernel: vmtest:$prog: all $(wc -l <<<"$leaves") case(s) $want" PASS
 		else
 			step "$which kernel: vmtest:$prog: all case(s) $want" FAIL "${bad:-never ran}"
@@ -212,6 +216,11 @@ check_before() {
 		step "before kernel: no $CONTINUE_TESTS test passes, the other new ones do" PASS
 	else
 		step "before kernel: no $CONTINUE_TESTS test passes, the other new ones do" FAIL "$((bad - stock_bad)) new test(s) off"
+	fi
+	if grep -q '^\[tests\] ERROR' "$LOGS/check-before.log"; then
+		step "before kernel: the guest run ended cleanly" FAIL "$(grep -m1 '^\[tests\] ERROR' "$LOGS/check-before.log")"
+	else
+		step "before kernel: the guest run ended cleanly (no splat, no guest error)" PASS
 	fi
 	check_programs before SKIP
 	check_results before "$line"

@@ -91,7 +91,6 @@ stage_selftests() {
 	fi
 
 	# The project's guest programs, a kselftest collection of their own.
-	: >"$LOGS/guest-progs$ARCH_SUFFIX.log"
 	mkdir -p "$guest/vmtest"
 	echo "timeout=$VMTEST_PROG_TIMEOUT" >"$guest/vmtest/settings"
 	for name in $GUEST_PROGS; do
