@@ -157,6 +157,26 @@ static int install_filter(const struct bench *b)
 }
 
 /*
+ * Call I of the workload returned RET instead of WANT: a refused CONTINUE
+ * (EINVAL on the first call: res->status = 2) or a wrong result.
+ */
+static int wrong_result(const struct bench *b, long i, const char *sys,
+			long ret, long want, struct result *res)
+{
+	int err = errno;
+
+	if (ret < 0 && err == EINVAL && i == 0 && needs_continue(b->wl)) {
+		res->status = 2;
+		res->err = err;
+		return -1;
+	}
+	snprintf(res->msg, sizeof(res->msg),
+		 "call %ld: %s returned %ld (errno %d), expected %ld",
+		 i, sys, ret, ret < 0 ? err : 0, want);
+	return -1;
+}
+
+/*
  * One call of the workload's syscall, checked.  Returns 0, or -1 with
  * res->msg (or res->status = 2 for a refused CONTINUE) filled in.
  */
@@ -170,32 +190,13 @@ static int one_call(const struct bench *b, long i, struct result *res)
 		want = b->wl == WL_SPOOF ? SPOOF_PPID : b->ppid;
 		if (ret == want)
 			return 0;
-		if (ret < 0 && errno == EINVAL && i == 0 &&
-		    needs_continue(b->wl)) {
-			res->status = 2;
-			res->err = errno;
-			return -1;
-		}
-		snprintf(res->msg, sizeof(res->msg),
-			 "call %ld: getppid returned %ld (errno %d), expected %ld",
-			 i, ret, ret < 0 ? errno : 0, want);
-		return -1;
+		return wrong_result(b, i, "getppid", ret, want, res);
 	}
 
 	ret = syscall(__NR_openat, AT_FDCWD, path, O_RDONLY);
 	want = b->wl == WL_SPOOF ? SPOOF_FD : b->expect_fd;
-	if (ret != want) {
-		if (ret < 0 && errno == EINVAL && i == 0 &&
-		    needs_continue(b->wl)) {
-			res->status = 2;
-			res->err = errno;
-			return -1;
-		}
-		snprintf(res->msg, sizeof(res->msg),
-			 "call %ld: openat returned %ld (errno %d), expected %ld",
-			 i, ret, ret < 0 ? errno : 0, want);
-		return -1;
-	}
+	if (ret != want)
+		return wrong_result(b, i, "openat", ret, want, res);
 	cret = close(ret);
 	if (b->wl == WL_SPOOF) {
 		/* Nothing was opened: the number is not an fd. */
