@@ -81,7 +81,7 @@ step_base() {
 	elif [ -z "$got" ]; then
 		step "$title" FAIL "no base-commit: line in $cover: run 'make series'"
 	elif [ "$got" != "$want" ]; then
-		step "$title" FAIL "base-commit: ${got:0:12}, before tree ${want:0:12}: run 'make series' to regenerate patches/"
+		step "$title" FAIL "base-commit: ${got:0:12}, before tree ${want:0:12} ($(git -C "$O/trees/before" log -1 --format=%s stock 2>/dev/null || echo 'no stock tag')): a source other than the pinned one (DEBIAN_SRC_VERSION of harness/lib/common.sh; KSRC=${KSRC:-unset}) gives another base; or run 'make series' to regenerate patches/"
 	else
 		step "$title" PASS "${want:0:12}"
 	fi

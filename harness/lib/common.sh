@@ -14,8 +14,17 @@ JOBS=${JOBS:-$(nproc)}
 T=${T:-}
 ACCEL=${ACCEL:-}
 GUEST_INIT=${GUEST_INIT:-$HARNESS/guest/init}
+# The stock source: Debian's linux-source-6.12 at the version the series
+# was exported on.  The cover letter's base-commit: is the import of this
+# version with base/ applied, so another version is another base, and the
+# mirror moves on (6.12.117 was followed by 6.12.118): the version is
+# pinned, and taken from the installed package when dpkg has this version,
+# else from the .deb that [deps] downloads and extracts under $DEBS.  To
+# move the series: DEBIAN_SRC_VERSION=V make prepare series, then set V
+# here and commit patches/.  DEBIAN_SRC_VERSION=installed takes whatever
+# version dpkg has installed (and installs the package if it is missing).
 DEBIAN_SRC_PKG=linux-source-6.12
-DEBIAN_TARBALL=/usr/src/linux-source-6.12.tar.xz
+DEBIAN_SRC_VERSION=${DEBIAN_SRC_VERSION:-6.12.117-1~deb12u1}
 
 TREES=$O/trees
 # Where the patches come from (overridable for the harness's own tests).
@@ -33,6 +42,35 @@ export GIT_COMMITTER_NAME=vmtest GIT_COMMITTER_EMAIL=vmtest@localhost
 FIXED_DATE="2019-09-18T10:48:30+0000"
 
 START=$(date +%s)
+
+# The version of the source package that dpkg has installed, or nothing.
+# Asked when needed, never when this file is sourced: [deps] may install
+# the package later in the same run.
+# shellcheck disable=SC2016 # dpkg-query's ${Status}: the quotes are meant
+debian_src_installed() {
+	dpkg-query -W -f='${Status} ${Version}\n' "$DEBIAN_SRC_PKG" 2>/dev/null |
+		awk '$3 == "installed" {print $4}'
+}
+
+# The version of the source the harness imports.
+debian_src_version() {
+	if [ "$DEBIAN_SRC_VERSION" = installed ]; then
+		debian_src_installed
+	else
+		echo "$DEBIAN_SRC_VERSION"
+	fi
+}
+
+# The tarball of that version: the installed package's, or the one
+# extracted under $DEBS.
+debian_tarball() {
+	if [ "$DEBIAN_SRC_VERSION" = installed ] ||
+	   [ "$(debian_src_installed)" = "$DEBIAN_SRC_VERSION" ]; then
+		echo "/usr/src/$DEBIAN_SRC_PKG.tar.xz"
+	else
+		echo "$DEBS/$DEBIAN_SRC_PKG=$DEBIAN_SRC_VERSION/usr/src/$DEBIAN_SRC_PKG.tar.xz"
+	fi
+}
 
 # --------------------------------------------------------------------------
 # The guest's architecture and the kernel variant.  All that differs is

@@ -25,6 +25,12 @@
 #          deb      a package that is downloaded (apt-get download) and
 #                   extracted under $DEBS/NAME, not installed: one that
 #                   cannot be co-installed with the host's own (NAME:ARCH)
+#          src      the stock source package at DEBIAN_SRC_VERSION
+#                   (harness/lib/common.sh): present if dpkg has that
+#                   version installed or it is extracted under
+#                   $DEBS/NAME=VERSION, else downloaded and extracted
+#                   there (the host's own version is left alone);
+#                   DEBIAN_SRC_VERSION=installed: a pkg
 # DEPS_SCOPES="SCOPE..." replaces the scopes in force (see deps_scopes);
 # DEPS_NO_INSTALL=1 only names the missing packages, even as root.
 # Not listed: what Debian's Essential and required packages give every
@@ -55,7 +61,7 @@ vmtest  pkg busybox-static     busybox-static           initramfs (a static busy
 vmtest  cmd qemu-system-x86_64 qemu-system-x86          boot, accelerator probe
 vmtest  cmd python3            python3                  tests (ktap.py)
 vmtest  cmd gnuplot            gnuplot-nox              make bench (harness/bench.sh: the PNG chart)
-tarball pkg linux-source-6.12  linux-source-6.12        source (/usr/src/linux-source-6.12.tar.xz)
+tarball src linux-source-6.12  linux-source-6.12        source (its tarball, at the pinned version)
 check   cmd sparse             sparse                   check bisect step (C=1)
 check   cmd sphinx-build       python3-sphinx           check docs step (make htmldocs)
 check   py  sphinx_rtd_theme   python3-sphinx-rtd-theme check docs step (the theme conf.py asks for)
@@ -124,7 +130,14 @@ deps_missing() {
 		pkg) pkgs+=("$name") ;;
 		py) mods+=("$name"); pkg_of[$name]=$pkg ;;
 		deb) [ -f "$DEBS/$name/.extracted" ] || echo "deb:$name $pkg" ;;
-		*) die deps "harness/lib/deps.sh: unknown kind '$kind' for $name: use cmd, py, pkg or deb" ;;
+		src)
+			if [ "$DEBIAN_SRC_VERSION" = installed ]; then
+				pkgs+=("$name")
+			elif [ "$(debian_src_installed)" != "$DEBIAN_SRC_VERSION" ] &&
+			     [ ! -f "$DEBS/$name=$DEBIAN_SRC_VERSION/.extracted" ]; then
+				echo "deb:$name=$DEBIAN_SRC_VERSION $pkg=$DEBIAN_SRC_VERSION"
+			fi ;;
+		*) die deps "harness/lib/deps.sh: unknown kind '$kind' for $name: use cmd, py, pkg, deb or src" ;;
 		esac
 	done < <(deps_needed)
 	if [ "${#pkgs[@]}" -gt 0 ]; then
@@ -193,10 +206,11 @@ deps_install() {
 }
 
 # deps_extract PACKAGE...: apt-get download each and extract it under
-# $DEBS/PACKAGE (the deb kind).  A foreign architecture apt has no lists
-# for is added first (as root).
+# $DEBS/PACKAGE (the deb and src kinds).  After a failed download, as
+# root: a foreign architecture apt has no lists for is added, the lists
+# are updated, and the download is tried once more.
 deps_extract() {
-	local log=$LOGS/deps-extract.log pkg deb tmp
+	local log=$LOGS/deps-extract.log pkg deb tmp hint
 
 	mkdir -p "$LOGS" "$DEBS"
 	: >"$log"
@@ -204,15 +218,25 @@ deps_extract() {
 		tmp=$DEBS/.download
 		rm -rf "$tmp" && mkdir -p "$tmp"
 		if ! (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1; then
-			if [[ $pkg == *:* ]] && [ "$(id -u)" -eq 0 ] &&
-			   ! dpkg --print-foreign-architectures | grep -qx "${pkg#*:}"; then
-				if ! { dpkg --add-architecture "${pkg#*:}" &&
-				       env DEBIAN_FRONTEND=noninteractive apt-get update >>"$log" 2>&1; }; then
-					die deps "dpkg --add-architecture ${pkg#*:} && apt-get update failed (log: $log)" "$log"
+			if [ "$(id -u)" -eq 0 ]; then
+				if [[ ${pkg%%=*} == *:* ]] &&
+				   ! dpkg --print-foreign-architectures | grep -qx "${pkg#*:}"; then
+					dpkg --add-architecture "${pkg#*:}" >>"$log" 2>&1 ||
+						die deps "dpkg --add-architecture ${pkg#*:} failed (log: $log)" "$log"
 				fi
+				env DEBIAN_FRONTEND=noninteractive apt-get update >>"$log" 2>&1 ||
+					die deps "apt-get update failed: $(grep -m1 -E '^(E|Err):' "$log" || echo 'see the log'); check the apt sources and the network (log: $log)" "$log"
 			fi
-			(cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1 ||
-				die deps "apt-get download $pkg failed: $(grep -m1 '^E:' "$log" || echo 'see the log'); as root: dpkg --add-architecture ${pkg#*:} && apt-get update (log: $log)" "$log"
+			if ! (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1; then
+				if [ "$pkg" = "$DEBIAN_SRC_PKG=$DEBIAN_SRC_VERSION" ]; then
+					hint="the series is based on that version of the stock source: add apt sources that have it ('apt-cache madison $DEBIAN_SRC_PKG' lists the versions they have), or move the series to one they have (DEBIAN_SRC_VERSION=V make prepare series, then set V in harness/lib/common.sh), or set KSRC=<kernel tree>"
+				elif [[ $pkg == *:* ]]; then
+					hint="as root: dpkg --add-architecture ${pkg#*:} && apt-get update"
+				else
+					hint="as root: apt-get update"
+				fi
+				die deps "apt-get download $pkg failed: $(grep -m1 '^E:' "$log" || echo 'see the log'); $hint (log: $log)" "$log"
+			fi
 		fi
 		deb=$(find "$tmp" -name '*.deb' | head -n1)
 		rm -rf "${DEBS:?}/$pkg"

@@ -22,7 +22,7 @@ is_kernel_tree() {
 # Prints an id of the source: changes when the source changes.
 source_id() {
 	if [ -z "${KSRC:-}" ]; then
-		echo "import2:debian:$(dpkg-query -W -f='${Version}' "$DEBIAN_SRC_PKG" 2>/dev/null):$(stat -c %s:%Y "$DEBIAN_TARBALL")"
+		echo "import2:debian:$(debian_src_version):$(stat -c %s:%Y "$(debian_tarball)")"
 	elif git -C "$KSRC" rev-parse --git-dir >/dev/null 2>&1; then
 		echo "import2:git:$(cd "$KSRC" && pwd):$(git -C "$KSRC" rev-parse HEAD)"
 	else
@@ -31,7 +31,7 @@ source_id() {
 }
 
 stage_source() {
-	local id tmp=$TREES/.import src desc
+	local id tmp=$TREES/.import src desc tarball
 
 	if [ -n "${KSRC:-}" ]; then
 		[ -d "$KSRC" ] || die source "KSRC=$KSRC does not exist"
@@ -42,8 +42,9 @@ stage_source() {
 			die source "KSRC=$KSRC has uncommitted changes; commit or stash them first (it is only read, never written)"
 		fi
 	else
-		[ -f "$DEBIAN_TARBALL" ] ||
-			die source "$DEBIAN_TARBALL missing: apt-get install $DEBIAN_SRC_PKG, or set KSRC=<kernel tree>"
+		tarball=$(debian_tarball)
+		[ -f "$tarball" ] ||
+			die source "$tarball missing: run 'harness/vmtest.sh deps' (it fetches $DEBIAN_SRC_PKG $(debian_src_version)), or set KSRC=<kernel tree>"
 	fi
 	id=$(source_id)
 	if [ -f "$STAMPS/source" ] && [ "$(cat "$STAMPS/source")" = "$id" ] &&
@@ -64,8 +65,8 @@ stage_source() {
 	if [ -z "${KSRC:-}" ]; then
 		# Debian's tarball is multi-block xz: decompress on every core.
 		run_logged source "$LOGS/source.log" \
-			tar -I 'xz -T0' -xf "$DEBIAN_TARBALL" -C "$tmp" --strip-components=1
-		desc="Debian $DEBIAN_SRC_PKG $(dpkg-query -W -f='${Version}' "$DEBIAN_SRC_PKG")"
+			tar -I 'xz -T0' -xf "$tarball" -C "$tmp" --strip-components=1
+		desc="Debian $DEBIAN_SRC_PKG $(debian_src_version)"
 	elif git -C "$KSRC" rev-parse --git-dir >/dev/null 2>&1; then
 		run_logged source "$LOGS/source.log" \
 			sh -c 'git -C "$1" archive --format=tar HEAD | tar -x -C "$2"' sh "$KSRC" "$tmp"

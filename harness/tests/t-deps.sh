@@ -19,13 +19,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # deps NAME ENV...: vmtest.sh deps with ENV, output in $tmp/NAME.out,
-# status in RC.
+# status in RC.  KSRC is set (to a directory deps does not read) so that
+# the stock source is not asked for, unless ENV has KSRC=.
 deps() {
 	local name=$1
 
 	shift
 	RC=0
-	env O="$tmp/o" "$@" "$HARNESS/vmtest.sh" deps >"$tmp/$name.out" 2>&1 </dev/null || RC=$?
+	env O="$tmp/o" KSRC="$tmp" "$@" "$HARNESS/vmtest.sh" deps >"$tmp/$name.out" 2>&1 </dev/null || RC=$?
 }
 
 # expect NAME STATUS PATTERN [CASE]: the last run (output $tmp/NAME.out)
@@ -50,7 +51,7 @@ bad=$(HARNESS=$HARNESS bash -c 'source "$HARNESS/lib/common.sh"; source "$HARNES
 		vmtest:* | tarball:* | check:* | fresh:* | arm64:*) ;;
 		*) echo "unknown scope: $scope $kind $name"; continue ;;
 		esac
-		case "$kind" in cmd | py | pkg | deb) ;; *) echo "unknown kind: $scope $kind $name" ;; esac
+		case "$kind" in cmd | py | pkg | deb | src) ;; *) echo "unknown kind: $scope $kind $name" ;; esac
 		[ -n "$pkg" ] && [ -n "$who" ] || echo "no package or caller: $scope $kind $name"
 	done <<<"$DEPS_LIST"' 2>&1)
 if [ -z "$bad" ]; then
@@ -93,6 +94,45 @@ else
 	t_ok deps-mirror-lacks "# SKIP needs root"
 	t_ok deps-still-missing "# SKIP needs root"
 fi
+
+# The stock source at its pinned version (the src kind): a version dpkg
+# does not have installed is downloaded and extracted under build/debs/,
+# through a fake apt-get whose download gives a made-up .deb; the host's
+# own package is not touched.
+v=9.9.9-1
+mkdir -p "$tmp/deb/DEBIAN" "$tmp/deb/usr/src" "$tmp/apt-deb" "$tmp/apt-gone"
+printf '%s\n' "Package: linux-source-6.12" "Version: $v" "Architecture: all" \
+	"Maintainer: t-deps <t-deps@localhost>" "Description: t-deps" >"$tmp/deb/DEBIAN/control"
+echo tarball >"$tmp/deb/usr/src/linux-source-6.12.tar.xz"
+dpkg-deb -b "$tmp/deb" "$tmp/linux-source-6.12_${v}_all.deb" >/dev/null
+# shellcheck disable=SC2016 # scripts: the quotes are meant
+printf '%s\n' '#!/bin/sh' '[ "$1" = update ] && exit 0' \
+	"[ \"\$1 \$2\" = 'download linux-source-6.12=$v' ] && cp '$tmp/linux-source-6.12_${v}_all.deb' . && exit 0" \
+	'echo "E: not this package: $*"' 'exit 100' >"$tmp/apt-deb/apt-get"
+# shellcheck disable=SC2016
+printf '%s\n' '#!/bin/sh' '[ "$1" = update ] && exit 0' \
+	"echo \"E: Version '$v' for 'linux-source-6.12' was not found\"" 'exit 100' >"$tmp/apt-gone/apt-get"
+chmod +x "$tmp/apt-deb/apt-get" "$tmp/apt-gone/apt-get"
+
+deps deps-src-missing KSRC= DEBIAN_SRC_VERSION=$v DEPS_NO_INSTALL=1
+expect deps-src-missing 1 "^\[deps\] ERROR: missing linux-source-6.12=$v \(package linux-source-6.12=$v\)\$"
+expect deps-src-missing 1 "^\[deps\] extract linux-source-6.12=$v under $tmp/o/debs with: harness/vmtest.sh deps\$" deps-src-names-the-fetch
+
+deps deps-src-gone KSRC= DEBIAN_SRC_VERSION=$v PATH="$tmp/apt-gone:$PATH"
+expect deps-src-gone 1 "^\[deps\] ERROR: apt-get download linux-source-6.12=$v failed: E: Version '$v' for 'linux-source-6.12' was not found; the series is based on that version of the stock source: .*apt-cache madison linux-source-6.12.*DEBIAN_SRC_VERSION=V make prepare series"
+
+deps deps-src-extracts KSRC= DEBIAN_SRC_VERSION=$v PATH="$tmp/apt-deb:$PATH"
+expect deps-src-extracts 0 "^\[deps\] extracted linux-source-6.12=$v under $tmp/o/debs"
+got=$(HARNESS=$HARNESS O="$tmp/o" DEBIAN_SRC_VERSION=$v bash -c \
+	'source "$HARNESS/lib/common.sh"; debian_tarball; debian_src_version' 2>&1 | tr '\n' ' ')
+want="$tmp/o/debs/linux-source-6.12=$v/usr/src/linux-source-6.12.tar.xz $v "
+if [ "$got" = "$want" ] && [ "$(cat "$tmp/o/debs/linux-source-6.12=$v/usr/src/linux-source-6.12.tar.xz")" = tarball ]; then
+	t_ok deps-src-tarball-is-the-extracted-one
+else
+	t_fail deps-src-tarball-is-the-extracted-one "debian_tarball, debian_src_version: '$got', expected '$want'"
+fi
+deps deps-src-present KSRC= DEBIAN_SRC_VERSION=$v PATH="$tmp/apt-gone:$PATH"
+expect deps-src-present 0 '^\[deps\] all packages present'
 
 # A stage names a program that the list does not have (here: one that no
 # package has).
