@@ -48,14 +48,7 @@
 set -euo pipefail
 
 HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$HARNESS/lib/common.sh"
-source "$HARNESS/lib/deps.sh"
-source "$HARNESS/lib/source.sh"
-source "$HARNESS/lib/trees.sh"
-source "$HARNESS/lib/kernel.sh"
-source "$HARNESS/lib/selftests.sh"
-source "$HARNESS/lib/console.sh"
-source "$HARNESS/lib/guest.sh"
+source "$HARNESS/lib/load.sh"
 
 BENCH=$O/bench
 BENCH_MODE=${BENCH_MODE:-exact}

@@ -25,30 +25,13 @@
 # and boots qemu-system-aarch64 -M virt), DEBUG=1 (the debug kernel,
 # after-debug: harness/config/debug.config).
 #
-# The stages live in harness/lib/, one file each, sourced below:
-#   common.sh     paths and settings, say/die/run_logged
-#   deps.sh       [deps]
-#   source.sh     [source]
-#   trees.sh      [before] [after], apply_series
-#   kernel.sh     [config] [kernel]
-#   selftests.sh  [selftests] [initramfs]
-#   console.sh    splats on the console: every run fails on one
-#   guest.sh      [boot] [tests]: accelerator probe, boot, results, closing line
-#   series.sh     make series, make paths
+# The stages live in harness/lib/, one file each (the list: lib/load.sh).
 
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$HARNESS/lib/common.sh"
-source "$HARNESS/lib/deps.sh"
-source "$HARNESS/lib/source.sh"
-source "$HARNESS/lib/trees.sh"
-source "$HARNESS/lib/kernel.sh"
-source "$HARNESS/lib/selftests.sh"
-source "$HARNESS/lib/console.sh"
-source "$HARNESS/lib/guest.sh"
-source "$HARNESS/lib/series.sh"
+source "$HARNESS/lib/load.sh"
 
 # --------------------------------------------------------------------------
 # Commands: the stages in order.
