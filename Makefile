@@ -2,8 +2,10 @@
 # The front door.  `make` (= make vmtest) builds the patched kernel and the
 # seccomp kselftests and runs them in QEMU; `make check` proves the series.
 # Variables: O=<dir> (output, default build/), KSRC=<kernel tree>,
-# T=<glob of tests>, ACCEL=kvm|tcg, JOBS=<n>, ARCH=x86_64|arm64, DEBUG=1
-# (the debug kernel); make stress: SCALE=<n>, SEED=<n>.
+# DEBIAN_SRC_VERSION=<v>|installed (the stock source, default the pin of
+# harness/lib/common.sh), T=<glob of tests>, ACCEL=kvm|tcg, JOBS=<n>,
+# ARCH=x86_64|arm64, DEBUG=1 (the debug kernel); make stress: SCALE=<n>,
+# SEED=<n>.
 
 SHELL := /bin/bash
 VMTEST := harness/vmtest.sh
@@ -64,6 +66,7 @@ mutants:	## build and boot each harness/mutants/ kernel (after make vmtest)
 	@harness/mutate.sh
 
 harness-tests:	## host-side tests of the harness (KTAP parser, faults)
+	@VMTEST_CHECK_DEPS=1 $(VMTEST) deps
 	@harness/tests/run.sh
 
 clean:		## remove build/ (or O=); a fresh root's mounts are undone first

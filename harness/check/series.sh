@@ -72,7 +72,7 @@ fresh_tree() {
 # Not cached: the before tree is the one this run built.
 step_base() {
 	local title="series: the cover letter's base-commit: is the before tree's HEAD"
-	local cover=$TOP/patches/0000-cover-letter.patch want got
+	local cover=$TOP/patches/0000-cover-letter.patch want got pinned from
 
 	want=$(git -C "$O/trees/before" rev-parse -q --verify HEAD 2>/dev/null || true)
 	got=$(sed -n 's/^base-commit: \([0-9a-f]*\)$/\1/p' "$cover" 2>/dev/null | head -n1 || true)
@@ -81,7 +81,16 @@ step_base() {
 	elif [ -z "$got" ]; then
 		step "$title" FAIL "no base-commit: line in $cover: run 'make series'"
 	elif [ "$got" != "$want" ]; then
-		step "$title" FAIL "base-commit: ${got:0:12}, before tree ${want:0:12} ($(git -C "$O/trees/before" log -1 --format=%s stock 2>/dev/null || echo 'no stock tag')): a source other than the pinned one (DEBIAN_SRC_VERSION of harness/lib/common.sh; KSRC=${KSRC:-unset}) gives another base; or run 'make series' to regenerate patches/"
+		# The pin as harness/lib/common.sh sets it (check.sh does not
+		# source it), unless the environment overrides it.
+		# shellcheck disable=SC2016 # a sed script: the quotes are meant
+		pinned=${DEBIAN_SRC_VERSION:-$(sed -n 's/^DEBIAN_SRC_VERSION=\${DEBIAN_SRC_VERSION:-\(.*\)}$/\1/p' "$HARNESS/lib/common.sh")}
+		from=$(git -C "$O/trees/before" log -1 --format=%s stock 2>/dev/null || echo 'no stock tag')
+		if [ -n "${KSRC:-}" ] || [[ $from != *"linux-source-6.12 $pinned)" ]]; then
+			step "$title" FAIL "base-commit: ${got:0:12}, before tree ${want:0:12}: the before tree is '$from', not the pinned source (linux-source-6.12 $pinned${KSRC:+; KSRC=$KSRC}), and another source is another base: drop KSRC/DEBIAN_SRC_VERSION, or move the series to it with 'make series'"
+		else
+			step "$title" FAIL "base-commit: ${got:0:12}, before tree ${want:0:12} (from the pinned $from): run 'make series' to regenerate patches/"
+		fi
 	else
 		step "$title" PASS "${want:0:12}"
 	fi

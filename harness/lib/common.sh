@@ -61,11 +61,12 @@ debian_src_version() {
 	fi
 }
 
-# The tarball of that version: the installed package's, or the one
-# extracted under $DEBS.
+# The tarball of that version: the installed package's (if dpkg has that
+# version and the file is there), or the one extracted under $DEBS.
 debian_tarball() {
 	if [ "$DEBIAN_SRC_VERSION" = installed ] ||
-	   [ "$(debian_src_installed)" = "$DEBIAN_SRC_VERSION" ]; then
+	   { [ "$(debian_src_installed)" = "$DEBIAN_SRC_VERSION" ] &&
+	     [ -f "/usr/src/$DEBIAN_SRC_PKG.tar.xz" ]; }; then
 		echo "/usr/src/$DEBIAN_SRC_PKG.tar.xz"
 	else
 		echo "$DEBS/$DEBIAN_SRC_PKG=$DEBIAN_SRC_VERSION/usr/src/$DEBIAN_SRC_PKG.tar.xz"

@@ -26,11 +26,12 @@
 #                   extracted under $DEBS/NAME, not installed: one that
 #                   cannot be co-installed with the host's own (NAME:ARCH)
 #          src      the stock source package at DEBIAN_SRC_VERSION
-#                   (harness/lib/common.sh): present if dpkg has that
-#                   version installed or it is extracted under
-#                   $DEBS/NAME=VERSION, else downloaded and extracted
-#                   there (the host's own version is left alone);
-#                   DEBIAN_SRC_VERSION=installed: a pkg
+#                   (harness/lib/common.sh): present if its tarball is
+#                   there, from dpkg's package at that version or
+#                   extracted whole under $DEBS/NAME=VERSION; else
+#                   downloaded and extracted there (the host's own
+#                   package is left alone); DEBIAN_SRC_VERSION=installed:
+#                   a pkg
 # DEPS_SCOPES="SCOPE..." replaces the scopes in force (see deps_scopes);
 # DEPS_NO_INSTALL=1 only names the missing packages, even as root.
 # Not listed: what Debian's Essential and required packages give every
@@ -120,7 +121,7 @@ deps_needed() {
 # The needed entries that are missing, one "NAME PACKAGE" a line.  One
 # dpkg-query for all packages and one python3 for all modules.
 deps_missing() {
-	local kind name pkg who
+	local kind name pkg who tarball
 	local -a pkgs=() mods=()
 	local -A have=() pkg_of=()
 
@@ -133,9 +134,12 @@ deps_missing() {
 		src)
 			if [ "$DEBIAN_SRC_VERSION" = installed ]; then
 				pkgs+=("$name")
-			elif [ "$(debian_src_installed)" != "$DEBIAN_SRC_VERSION" ] &&
-			     [ ! -f "$DEBS/$name=$DEBIAN_SRC_VERSION/.extracted" ]; then
-				echo "deb:$name=$DEBIAN_SRC_VERSION $pkg=$DEBIAN_SRC_VERSION"
+			else
+				tarball=$(debian_tarball)
+				if [ ! -f "$tarball" ] || { [[ $tarball != /usr/src/* ]] &&
+				   [ ! -f "$DEBS/$name=$DEBIAN_SRC_VERSION/.extracted" ]; }; then
+					echo "deb:$name=$DEBIAN_SRC_VERSION $pkg=$DEBIAN_SRC_VERSION"
+				fi
 			fi ;;
 		*) die deps "harness/lib/deps.sh: unknown kind '$kind' for $name: use cmd, py, pkg, deb or src" ;;
 		esac
@@ -210,30 +214,35 @@ deps_install() {
 # root: a foreign architecture apt has no lists for is added, the lists
 # are updated, and the download is tried once more.
 deps_extract() {
-	local log=$LOGS/deps-extract.log pkg deb tmp hint
+	local log=$LOGS/deps-extract.log pkg deb tmp hint arch
 
 	mkdir -p "$LOGS" "$DEBS"
 	: >"$log"
 	for pkg in "$@"; do
 		tmp=$DEBS/.download
 		rm -rf "$tmp" && mkdir -p "$tmp"
+		# NAME:ARCH=VERSION: the architecture, or nothing.
+		arch=${pkg%%=*}
+		[[ $arch == *:* ]] && arch=${arch#*:} || arch=
 		if ! (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1; then
 			if [ "$(id -u)" -eq 0 ]; then
-				if [[ ${pkg%%=*} == *:* ]] &&
-				   ! dpkg --print-foreign-architectures | grep -qx "${pkg#*:}"; then
-					dpkg --add-architecture "${pkg#*:}" >>"$log" 2>&1 ||
-						die deps "dpkg --add-architecture ${pkg#*:} failed (log: $log)" "$log"
+				if [ -n "$arch" ] &&
+				   ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+					dpkg --add-architecture "$arch" >>"$log" 2>&1 ||
+						die deps "dpkg --add-architecture $arch failed (log: $log)" "$log"
 				fi
 				env DEBIAN_FRONTEND=noninteractive apt-get update >>"$log" 2>&1 ||
 					die deps "apt-get update failed: $(grep -m1 -E '^(E|Err):' "$log" || echo 'see the log'); check the apt sources and the network (log: $log)" "$log"
 			fi
 			if ! (cd "$tmp" && apt-get download "$pkg") >>"$log" 2>&1; then
+				hint=
+				if [ "$(id -u)" -ne 0 ]; then
+					hint="if the apt lists are old or missing: sudo ${arch:+dpkg --add-architecture $arch && sudo }apt-get update, then harness/vmtest.sh deps"
+				fi
 				if [ "$pkg" = "$DEBIAN_SRC_PKG=$DEBIAN_SRC_VERSION" ]; then
-					hint="the series is based on that version of the stock source: add apt sources that have it ('apt-cache madison $DEBIAN_SRC_PKG' lists the versions they have), or move the series to one they have (DEBIAN_SRC_VERSION=V make prepare series, then set V in harness/lib/common.sh), or set KSRC=<kernel tree>"
-				elif [[ $pkg == *:* ]]; then
-					hint="as root: dpkg --add-architecture ${pkg#*:} && apt-get update"
-				else
-					hint="as root: apt-get update"
+					hint+="${hint:+; otherwise }the series is based on that version of the stock source: add apt sources that have it ('apt-cache madison $DEBIAN_SRC_PKG' lists the versions they have), or move the series to one they have (DEBIAN_SRC_VERSION=V make prepare series, then set V in harness/lib/common.sh), or set KSRC=<kernel tree>"
+				elif [ -z "$hint" ]; then
+					hint="the apt sources have no $pkg: add the suite that has it"
 				fi
 				die deps "apt-get download $pkg failed: $(grep -m1 '^E:' "$log" || echo 'see the log'); $hint (log: $log)" "$log"
 			fi
@@ -288,7 +297,7 @@ stage_deps() {
 		[ "${#pkgs[@]}" -eq 0 ] ||
 			echo "[deps] install them with: sudo apt-get install ${pkgs[*]}" >&2
 		[ "${#extract[@]}" -eq 0 ] ||
-			echo "[deps] extract ${extract[*]} under $DEBS with: harness/vmtest.sh deps" >&2
+			echo "[deps] extract ${extract[*]} under $DEBS with: ${DEPS_NO_INSTALL:+DEPS_NO_INSTALL= }harness/vmtest.sh deps" >&2
 		exit 1
 	fi
 	echo "[deps] missing $(deps_describe "${missing[@]}"); installing ${pkgs[*]} (log: $LOGS/deps.log)"
@@ -300,5 +309,5 @@ stage_deps() {
 	if [ "${#missing[@]}" -gt 0 ]; then
 		die deps "still missing after apt-get install ${pkgs[*]}: $(deps_describe "${missing[@]}"): that package does not provide it; fix the list in harness/lib/deps.sh"
 	fi
-	say deps "installed ${pkgs[*]}"
+	say deps "installed ${pkgs[*]}${extract[*]:+; extracted ${extract[*]} under $DEBS}"
 }

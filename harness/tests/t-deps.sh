@@ -98,8 +98,10 @@ fi
 # The stock source at its pinned version (the src kind): a version dpkg
 # does not have installed is downloaded and extracted under build/debs/,
 # through a fake apt-get whose download gives a made-up .deb; the host's
-# own package is not touched.
-v=9.9.9-1
+# own package is not touched.  Only the stock source is asked for
+# (DEPS_SCOPES=tarball): the cases do not depend on what else the host has.
+v=9.9.9-1~deb12u1
+host_pkg=$(dpkg-query -W linux-source-6.12 2>&1 || true)
 mkdir -p "$tmp/deb/DEBIAN" "$tmp/deb/usr/src" "$tmp/apt-deb" "$tmp/apt-gone"
 printf '%s\n' "Package: linux-source-6.12" "Version: $v" "Architecture: all" \
 	"Maintainer: t-deps <t-deps@localhost>" "Description: t-deps" >"$tmp/deb/DEBIAN/control"
@@ -114,14 +116,14 @@ printf '%s\n' '#!/bin/sh' '[ "$1" = update ] && exit 0' \
 	"echo \"E: Version '$v' for 'linux-source-6.12' was not found\"" 'exit 100' >"$tmp/apt-gone/apt-get"
 chmod +x "$tmp/apt-deb/apt-get" "$tmp/apt-gone/apt-get"
 
-deps deps-src-missing KSRC= DEBIAN_SRC_VERSION=$v DEPS_NO_INSTALL=1
+deps deps-src-missing KSRC= DEPS_SCOPES=tarball DEBIAN_SRC_VERSION=$v DEPS_NO_INSTALL=1
 expect deps-src-missing 1 "^\[deps\] ERROR: missing linux-source-6.12=$v \(package linux-source-6.12=$v\)\$"
-expect deps-src-missing 1 "^\[deps\] extract linux-source-6.12=$v under $tmp/o/debs with: harness/vmtest.sh deps\$" deps-src-names-the-fetch
+expect deps-src-missing 1 "^\[deps\] extract linux-source-6.12=$v under $tmp/o/debs with: DEPS_NO_INSTALL= harness/vmtest.sh deps\$" deps-src-names-the-fetch
 
-deps deps-src-gone KSRC= DEBIAN_SRC_VERSION=$v PATH="$tmp/apt-gone:$PATH"
+deps deps-src-gone KSRC= DEPS_SCOPES=tarball DEBIAN_SRC_VERSION=$v PATH="$tmp/apt-gone:$PATH"
 expect deps-src-gone 1 "^\[deps\] ERROR: apt-get download linux-source-6.12=$v failed: E: Version '$v' for 'linux-source-6.12' was not found; the series is based on that version of the stock source: .*apt-cache madison linux-source-6.12.*DEBIAN_SRC_VERSION=V make prepare series"
 
-deps deps-src-extracts KSRC= DEBIAN_SRC_VERSION=$v PATH="$tmp/apt-deb:$PATH"
+deps deps-src-extracts KSRC= DEPS_SCOPES=tarball DEBIAN_SRC_VERSION=$v PATH="$tmp/apt-deb:$PATH"
 expect deps-src-extracts 0 "^\[deps\] extracted linux-source-6.12=$v under $tmp/o/debs"
 got=$(HARNESS=$HARNESS O="$tmp/o" DEBIAN_SRC_VERSION=$v bash -c \
 	'source "$HARNESS/lib/common.sh"; debian_tarball; debian_src_version' 2>&1 | tr '\n' ' ')
@@ -131,8 +133,13 @@ if [ "$got" = "$want" ] && [ "$(cat "$tmp/o/debs/linux-source-6.12=$v/usr/src/li
 else
 	t_fail deps-src-tarball-is-the-extracted-one "debian_tarball, debian_src_version: '$got', expected '$want'"
 fi
-deps deps-src-present KSRC= DEBIAN_SRC_VERSION=$v PATH="$tmp/apt-gone:$PATH"
+deps deps-src-present KSRC= DEPS_SCOPES=tarball DEBIAN_SRC_VERSION=$v PATH="$tmp/apt-gone:$PATH"
 expect deps-src-present 0 '^\[deps\] all packages present'
+if [ "$(dpkg-query -W linux-source-6.12 2>&1 || true)" = "$host_pkg" ]; then
+	t_ok deps-src-host-package-untouched
+else
+	t_fail deps-src-host-package-untouched "dpkg-query -W linux-source-6.12: '$host_pkg' before, '$(dpkg-query -W linux-source-6.12 2>&1 || true)' after"
+fi
 
 # A stage names a program that the list does not have (here: one that no
 # package has).
