@@ -203,7 +203,7 @@ bench_boot() {
 	local -a accel qemu
 
 	read -ra accel <<<"$(qemu_accel "$mode")"
-	qemu=("$QEMU_BIN" -M pc "${accel[@]}" -smp 2 -m 128M
+	qemu=("$QEMU_BIN" -M pc "${accel[@]}" -smp "$QEMU_SMP" -m 128M
 	      -nodefaults -display none -no-reboot -serial stdio
 	      -kernel "$(kernel_image "$which")" -initrd "$BENCH/initramfs.cpio.gz"
 	      -append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $BENCH_CLOCK bench.settle=$BENCH_SETTLE bench.runs=$runs bench.args=$args bench.kst=$BENCH_KST_SAMPLES")
@@ -528,7 +528,7 @@ report_head() {
 
 	echo "- machine: $(uname -m), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), $(nproc) CPUs, host kernel $(uname -r)"
 	echo "- QEMU: $("$QEMU_BIN" --version | head -n1)"
-	echo "- mode: $mode; accelerator: $(qemu_accel "$mode"), -smp 2 -m 128M"
+	echo "- mode: $mode; accelerator: $(qemu_accel "$mode"), -smp $QEMU_SMP -m 128M"
 	[ "$mode" = exact ] &&
 		echo "- exact mode: 1 ns of guest time = 1 guest instruction; the figures are guest instructions per call"
 	echo "- counts: $(cat "$BENCH/counts.txt")"

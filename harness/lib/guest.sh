@@ -74,7 +74,7 @@ boot_guest() {
 	esac
 	[ -f "$INITRAMFS" ] || die boot "$INITRAMFS missing: run 'make vmtest' first"
 	# The arch's QEMU and console, the variant's command line last.
-	qemu=("$QEMU_BIN" -M "$QEMU_MACHINE" -accel "$accel" -cpu "$cpu" -smp 2 -m "$QEMU_MEM"
+	qemu=("$QEMU_BIN" -M "$QEMU_MACHINE" -accel "$accel" -cpu "$cpu" -smp "$QEMU_SMP" -m "$QEMU_MEM"
 	      -nodefaults -display none -no-reboot
 	      -kernel "$kernel" -initrd "$INITRAMFS"
 	      -append "console=$KCONSOLE panic=-1 oops=panic quiet loglevel=5 vmtest.mode=$mode $append${VARIANT_APPEND:+ $VARIANT_APPEND}")
@@ -92,12 +92,19 @@ boot_guest() {
 	VM_RC=${st[0]}
 }
 
+# guest_cpus CONSOLE: how many CPUs the guest had online (its init's
+# "cpus online 0-1" list), or nothing if it did not say.
+guest_cpus() {
+	tr -d '\r' <"$1" | sed -n 's/^vmtest-guest: up, .*, cpus online \([0-9,-]*\)$/\1/p' | head -n1 |
+		awk -F, 'NF {n = 0; for (i = 1; i <= NF; i++) {split($i, r, "-"); n += (r[2] == "" ? 1 : r[2] - r[1] + 1)}; print n}'
+}
+
 # stage_tests KERNEL: boot it, run the tests, report.  The console log and
 # the results are named after the kernel's build (after, after-debug,
 # after-arm64 ...) or RUN_NAME.
 stage_tests() {
 	local which=$1 name console tests=() summary append
-	local guest_errors=() nsel t splat t0 secs
+	local guest_errors=() nsel t splat t0 secs cpus
 
 	name=${RUN_NAME:-$(kbuild_name "$which")}
 	console=$O/console-$name.log
@@ -126,6 +133,10 @@ stage_tests() {
 	if ! grep -q '^vmtest-exit: ' "$console"; then
 		guest_errors+=("guest never reported completion")
 	fi
+	cpus=$(guest_cpus "$console")
+	if [ -n "$cpus" ] && [ "$cpus" -lt "${QEMU_SMP%%,*}" ]; then
+		guest_errors+=("guest has $cpus CPU(s) online, -smp $QEMU_SMP asks for ${QEMU_SMP%%,*}: see QEMU_SMP in harness/config/arch/$ARCH.sh")
+	fi
 	echo
 	for t in "${guest_errors[@]}"; do
 		if [[ $t == "kernel splat"* ]]; then
@@ -145,6 +156,7 @@ stage_tests() {
 	      --meta "source=$(head -n1 "$STAMPS/source" 2>/dev/null || true)"
 	      --meta "base_commit=$(git -C "$TREES/before" rev-parse --short=12 before 2>/dev/null || true)"
 	      --meta "accelerator=${VM_ACCEL:-}" --meta "guest_seconds=$secs"
+	      --meta "guest_cpus_online=$(guest_cpus "$console")"
 	      --meta "console=$console")
 	for t in "${guest_errors[@]}"; do
 		meta+=(--guest-error "$t")

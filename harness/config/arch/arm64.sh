@@ -32,4 +32,6 @@ QEMU_CPU=max,pauth-impdef=on
 QEMU_KVM_CPU=
 KCONSOLE=ttyAMA0
 QEMU_MEM=1G
+# -smp: two CPUs (-M virt describes them in its device tree).
+QEMU_SMP=2
 DEPS_ARCH_SCOPE=arm64

@@ -33,6 +33,10 @@ QEMU_CPU=max
 QEMU_KVM_CPU=host
 KCONSOLE=ttyS0
 QEMU_MEM=1G
+# -smp: two CPUs, as two sockets.  The kernel has no ACPI, so it counts
+# the CPUs of SeaBIOS's MP table, and that lists one CPU per socket: with
+# plain -smp 2 (two cores of one socket) the guest ran on one CPU.
+QEMU_SMP=2,sockets=2,cores=1,threads=1
 # The scope of this arch's packages in the list of harness/lib/deps.sh
 # (empty: the vmtest scope has them all).
 DEPS_ARCH_SCOPE=
