@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # The front door.  `make` (= make vmtest) builds the patched kernel and the
 # seccomp kselftests and runs them in QEMU; `make check` proves the series.
-# Variables: O=<dir> (output, default build/), KSRC=<kernel tree>,
+# Variables: K=<kernel> (a name of harness/config/kernels.sh: before,
+# after, stock ...; default after), O=<dir> (output, default build/),
+# KSRC=<kernel tree>,
 # DEBIAN_SRC_VERSION=<v>|installed (the stock source, default the pin of
 # harness/lib/common.sh), T=<glob of tests>, ACCEL=kvm|tcg, JOBS=<n>,
 # ARCH=x86_64|arm64, DEBUG=1 (the debug kernel); make stress: SCALE=<n>,
@@ -12,11 +14,11 @@ VMTEST := harness/vmtest.sh
 
 .DEFAULT_GOAL := vmtest
 .PHONY: vmtest check check-debug check-arch fresh-check shell paths series \
-	prepare deps selftests kselftest-install stress bench bench-loop mutants \
+	prepare deps selftests kselftest-install stress bench bench-loop mutants ccache-check \
 	harness-tests clean help
 
-vmtest:		## build after tree + kernel + kselftests, run them in QEMU
-	@$(VMTEST) run after
+vmtest:		## build a kernel (K=, default after) + kselftests, run them in QEMU
+	@$(VMTEST) run $(or $(K),after)
 
 check:		## the README's test command: prove the series (see README)
 	@harness/check.sh
@@ -30,14 +32,14 @@ check-arch:	## the suite in an arm64 guest (LLVM cross build, TCG): 0 failed
 fresh-check:	## make and make check in a fresh Debian 12 minbase root (root; CI)
 	@harness/fresh.sh
 
-shell:		## boot the after kernel into a busybox shell (T= runs tests first)
-	@$(VMTEST) shell
+shell:		## boot a kernel (K=, default after) into a busybox shell (T= runs tests first)
+	@$(VMTEST) shell $(K)
 
 paths:		## print name=path lines of the artifacts
 	@$(VMTEST) paths
 
-series:		## export the after tree's commits to patches/
-	@$(VMTEST) series
+series:		## export the after tree's commits to patches/ (K=, SENDER='Name <email>')
+	@$(VMTEST) series $(K)
 
 prepare:	## deps, source import, before and after trees
 	@$(VMTEST) prepare
@@ -61,6 +63,9 @@ bench:		## after/before/stock kernels, notif-bench (exact), gates, build/bench/
 
 bench-loop:	## measure cold / no-op / seccomp.c-only re-run times
 	@harness/bench-loop.sh
+
+ccache-check:	## a kernel (K=, default after) built through ccache = built without it
+	@harness/ccache-check.sh $(K)
 
 mutants:	## build and boot each harness/mutants/ kernel (after make vmtest)
 	@harness/mutate.sh

@@ -82,27 +82,6 @@ bench_die() { die bench "$@"; }
 # --------------------------------------------------------------------------
 # Kernels
 
-# The stock tree: a worktree of the before tree at the import (the commit
-# that stage_before applies base/ on), detached.
-stage_stock_tree() {
-	local tree want
-
-	tree=$(tree_dir stock)
-	want=$(git -C "$TREES/before" rev-parse stock)
-	if [ ! -d "$tree" ]; then
-		git -C "$TREES/before" worktree prune
-		run_logged stock "$LOGS/stock-tree.log" \
-			git -C "$TREES/before" worktree add -q --detach "$tree" "$want"
-	fi
-	if [ -n "$(git -C "$tree" status --porcelain --untracked-files=no)" ]; then
-		bench_die "$tree has uncommitted changes: it must be the untouched import"
-	fi
-	if [ "$(git -C "$tree" rev-parse HEAD)" != "$want" ]; then
-		git -C "$tree" checkout -q --detach "$want"
-	fi
-	say stock "$tree at the import, $(git -C "$tree" rev-parse --short HEAD)"
-}
-
 stage_kernels() {
 	local which
 
@@ -114,14 +93,14 @@ stage_kernels() {
 }
 
 stage_prepare_trees() {
+	local which
+
 	# shellcheck disable=SC2119 # no arguments: install what is missing
 	stage_deps
 	stage_source
-	stage_before
-	stage_after
-	case " $BENCH_KERNELS " in
-	*" stock "*) stage_stock_tree ;;
-	esac
+	for which in $BENCH_KERNELS; do
+		stage_tree "$which"
+	done
 }
 
 kernel_image() { echo "$(kbuild_dir "$1")/$KIMAGE"; }

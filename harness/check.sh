@@ -11,6 +11,8 @@
 #                     series: stock tests pass, the tests that need the
 #                     flag (CONTINUE_TESTS) SKIP or FAIL, never PASS, the
 #                     vmtest: programs SKIP; the sample falls back
+#     stock kernel    the same test binaries in mainline's own CONTINUE
+#                     (the untouched import): every test passes, no skip
 #     mutants         each harness/mutants/ kernel fails a test, unless
 #                     listed as equivalent (harness/mutate.sh)
 #     bench           after/before guest instructions per call on the paths
@@ -25,12 +27,14 @@
 #  4. harness tests   the KTAP parser, results, fault injection, lint
 #     arch            (not by default: make check-arch) the arm64 guest
 #
-# The parts live in harness/check/: kernels.sh (1, 2), watchers.sh
+# The parts live in harness/check/: kernels.sh (1, 2, stock), watchers.sh
 # (mutants, bench), suites.sh (debug, arch, package), series.sh (3); this
 # file has the settings, the step helpers, the preflight, part 4 and main.
 # Ends with one line "check: N passed, N failed" (steps plus test cases);
-# build/results/check.{ktap,junit.xml,json} have the steps.
-# Parts: check.sh [after|before|mutants|bench|debug|package|series|harness|arch]...;
+# build/results/check.{ktap,junit.xml,json} have the steps, and the JSON
+# each part's time (part_NAME_seconds); each part ends with a line of its
+# time and of the kernels it built, with what ccache gave each.
+# Parts: check.sh [after|before|stock|mutants|bench|debug|package|series|harness|arch]...;
 # CHECK_STEPS="base apply checkpatch bisect uapi docs maintainers" picks
 # steps of part 3.  Steps of part 3 but base and maintainers are cached by
 # the hash of their inputs: a re-run with the same stock source, base
@@ -169,6 +173,7 @@ check_results_files() {
 	python3 "$HARNESS/ktap.py" --prefix check --junit "$O/results/check.junit.xml" \
 		--json "$O/results/check.json" --meta "passed_with_cases=$PASSED" \
 		--meta "failed_with_cases=$FAILED" --meta "seconds=$(( $(date +%s) - START ))" \
+		"${PART_META[@]}" \
 		"$CHECK_KTAP" >/dev/null || true
 }
 
@@ -182,24 +187,47 @@ source "$HARNESS/check/watchers.sh"
 # shellcheck source=harness/check/suites.sh
 source "$HARNESS/check/suites.sh"
 
+# run_part PART: one part, timed: "check: part PART: Ns; built: ..." (the
+# kernels it built, with what ccache gave each: the .summary files that
+# harness/lib/kernel.sh and mutate.sh write), and the time in
+# build/results/check.json (part_PART_seconds).
+PART_META=()
+run_part() {
+	local part=$1 t0 secs f built=()
+
+	t0=$(date +%s)
+	touch "$CHK/.part-start"
+	case "$part" in
+	after) check_after ;;
+	before) check_before ;;
+	stock) check_stock ;;
+	series) check_series ;;
+	mutants) check_mutants ;;
+	bench) check_bench ;;
+	debug) check_debug ;;
+	arch) check_arch ;;
+	package) check_package ;;
+	harness) check_harness ;;
+	*) echo "usage: $0 [$PARTS_ALL]..." >&2; exit 2 ;;
+	esac
+	secs=$(( $(date +%s) - t0 ))
+	for f in "$LOGS"/ccache-*.summary; do
+		[ -f "$f" ] && [ "$f" -nt "$CHK/.part-start" ] && built+=("$(cat "$f")")
+	done
+	echo "check: part $part: ${secs}s$( [ "${#built[@]}" -eq 0 ] || printf '; built: %s' "$(IFS=';'; echo "${built[*]}")")"
+	PART_META+=(--meta "part_${part}_seconds=$secs")
+}
+
+PARTS_DEFAULT="after before stock mutants bench debug package series harness"
+PARTS_ALL="$PARTS_DEFAULT arch"
+
 main() {
-	local -a parts=("${@:-after before mutants bench debug package series harness}")
+	local -a parts=("${@:-$PARTS_DEFAULT}")
 
 	check_deps
 	# shellcheck disable=SC2068
 	for part in ${parts[@]}; do
-		case "$part" in
-		after) check_after ;;
-		before) check_before ;;
-		series) check_series ;;
-		mutants) check_mutants ;;
-		bench) check_bench ;;
-		debug) check_debug ;;
-		arch) check_arch ;;
-		package) check_package ;;
-		harness) check_harness ;;
-		*) echo "usage: $0 [after|before|mutants|bench|debug|package|series|harness|arch]..." >&2; exit 2 ;;
-		esac
+		run_part "$part"
 	done
 	check_results_files
 	echo "check: $PASSED passed, $FAILED failed"

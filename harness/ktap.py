@@ -323,14 +323,22 @@ def junit(results, suite_name):
     return "\n".join(out) + "\n"
 
 
+def timed_out(reason, output):
+    """Did a failed case end by a timeout (kselftest_harness's per-test
+    one, or the runner's per-program one) rather than by a check?"""
+    return bool(re.search(r"TIMEOUT|terminated by timeout",
+                          " ".join([reason] + list(output or []))))
+
+
 def summary_json(results, count, meta):
     """The JSON summary: counts, non-passing leaves, --meta values."""
     guest = [r for n, _, r, _ in results if n == "vmtest:guest"]
     doc = {"passed": count[PASS], "failed": count[FAIL] + len(guest),
            "skipped": count[SKIP], "total": len(results) - len(guest),
            "guest_errors": guest}
-    doc["failures"] = [{"name": n, "reason": r}
-                       for n, s, r, _ in results if s == FAIL]
+    doc["failures"] = [{"name": n, "reason": r,
+                        "timeout": timed_out(r, out)}
+                       for n, s, r, out in results if s == FAIL]
     doc["skips"] = [{"name": n, "reason": r}
                     for n, s, r, _ in results if s == SKIP]
     for item in meta:

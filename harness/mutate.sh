@@ -8,42 +8,51 @@
 # what ("Mutant: ...") and, for a mutant no test can tell from the series,
 # why ("Equivalent: ...").  Each mutant is applied in turn to a worktree of
 # the after tree and built in the worktree's build directory, so that only
-# kernel/seccomp.o and the link are redone (a copy of a build directory at
-# another path rebuilds everything: measured, 650 objects); its bzImage is
-# kept in $O/kbuild/mutant-NAME/ and booted with the after kernel's test
-# binaries.  It is killed when a test that passes on the after kernel does
-# not pass on it.
+# kernel/seccomp.o and the link are redone; the worktree's first build
+# takes its objects from ccache (the after kernel compiled the same
+# sources: harness/lib/kernel.sh).  Its bzImage is kept in
+# $O/kbuild/mutant-NAME/ and booted with the after kernel's test binaries.
+# It is killed when a test that passes on the after kernel does not pass on
+# it; the table says by which tests, and how long its build and its run
+# took.
 #
 # A surviving mutant fails, unless it is listed as equivalent; an
-# equivalent one that is killed fails too (the reason is wrong).  Prints a
-# mutant x killing-tests table, writes $O/mutants.tsv, and ends with
+# equivalent one that is killed fails too (the reason is wrong); so does
+# one that only timeouts kill (a test must fail it in seconds, by a check).
+# Prints a mutant x time x killing-tests table, writes $O/mutants.tsv, and
+# ends with
 # "mutants: K killed, S survived, E equivalent, F failed to run".
 #
 # Needs a finished 'make vmtest' (after kernel, test binaries, results).
-# MUTANTS="name ..." runs only those.
+# MUTANTS="name ..." runs only those; MUTANT_TESTS (a glob of entries, as T)
+# what they boot.
 set -euo pipefail
 
 HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOP=$(dirname "$HARNESS")
-O=${O:-$TOP/build}
-O=$(cd "$O" && pwd)
+# The harness's settings and stages: kmake, ccache_summary, paths.
+# shellcheck source=harness/lib/load.sh
+source "$HARNESS/lib/load.sh"
 export O
-JOBS=${JOBS:-$(nproc)}
-LOGS=$O/logs
 MUT=$O/mutants
 MTREE=$MUT/tree
-MBASE=$MUT/kbuild-base
+# What a mutant boots: every guest entry of make vmtest but the ia32 build
+# of seccomp_bpf, the same tests again (the parts after, before and stock
+# run it), which would only double the 30 s timeouts of the stock tests
+# that some mutants hang (and, as always, not the benchmark).
+MUTANT_TESTS=${MUTANT_TESTS:-'!(seccomp_bpf_ia32|seccomp_benchmark)'}
+# The build directory inside the worktree, as for the kernels of the table.
+MBASE=$MTREE/.kbuild
 AFTER=$O/trees/after
 RESULTS_AFTER=$O/results-after.tsv
 
-die() {
+mut_die() {
 	echo "mutants: ERROR: $*" >&2
 	echo "mutants: 0 killed, 0 survived, 0 equivalent, 1 failed to run"
 	exit 1
 }
 
 if [ ! -d "$AFTER" ] || [ ! -s "$RESULTS_AFTER" ] || [ ! -f "$O/kbuild/after/.config" ]; then
-	die "no after kernel results ($RESULTS_AFTER): run 'make vmtest' first"
+	mut_die "no after kernel results ($RESULTS_AFTER): run 'make vmtest' first"
 fi
 mkdir -p "$MUT" "$LOGS"
 
@@ -52,30 +61,53 @@ mkdir -p "$MUT" "$LOGS"
 head=$(git -C "$AFTER" rev-parse HEAD)
 if ! git -C "$MTREE" rev-parse --git-dir >/dev/null 2>&1; then
 	rm -rf "$MTREE"
-	git -C "$O/trees/before" worktree prune
-	git -C "$O/trees/before" worktree add -q --detach "$MTREE" "$head" \
+	git -C "$REPO" worktree prune
+	git -C "$REPO" worktree add -q --detach "$MTREE" "$head" \
 		>"$LOGS/mutants-tree.log" 2>&1 ||
-		die "could not add the worktree $MTREE, see $LOGS/mutants-tree.log"
+		mut_die "could not add the worktree $MTREE, see $LOGS/mutants-tree.log"
 fi
 git -C "$MTREE" checkout -q -f --detach "$head" ||
-	die "could not check out $head in $MTREE"
+	mut_die "could not check out $head in $MTREE"
 
+# The worktree's first build starts from a copy of the after kernel's
+# build directory (harness/lib/kernel.sh: seed_kbuild): the same sources.
+if [ ! -f "$MBASE/vmlinux" ] && [ "${SEED:-1}" != 0 ] &&
+   [ "$(cat "$STAMPS/built-after" 2>/dev/null)" = "$head" ]; then
+	seed_kbuild "$AFTER" "$(kbuild_dir after)" "$MTREE" "$MBASE" "$LOGS/seed-mutants.log" ||
+		mut_die "copying the after kernel's build directory failed, see $LOGS/seed-mutants.log"
+fi
 mkdir -p "$MBASE"
 cmp -s "$O/kbuild/after/.config" "$MBASE/.config" ||
 	cp "$O/kbuild/after/.config" "$MBASE/.config"
-echo "mutants: base build of $MTREE at ${head:0:12} (log: $LOGS/mutants-base.log)"
-make -C "$MTREE" O="$MBASE" -j"$JOBS" all >"$LOGS/mutants-base.log" 2>&1 ||
-	die "the unmutated worktree does not build, see $LOGS/mutants-base.log"
+# mkmake ARGS...: make in the worktree as the kernels are built (ccache).
+mkmake() { kmake "$MTREE" "$MBASE" -j"$JOBS" "$@"; }
+
+t0=$(date +%s)
+: >"$LOGS/ccache-mutants-base.stats"
+KMAKE_STATS=$LOGS/ccache-mutants-base.stats mkmake all >"$LOGS/mutants-base.log" 2>&1 ||
+	mut_die "the unmutated worktree does not build, see $LOGS/mutants-base.log"
+cached=$(ccache_summary "$LOGS/ccache-mutants-base.stats")
+echo "mutants-base: ${cached:-no ccache}" >"$LOGS/ccache-mutants-base.summary"
+echo "mutants: base build of $MTREE at ${head:0:12}: $(( $(date +%s) - t0 ))s, ${cached:-no ccache} (log: $LOGS/mutants-base.log)"
 
 # passing TSV: the tests that pass, one per line
 passing() { awk -F'\t' '$2 == "PASS" {print $1}' "$1" | sort -u; }
+
+# timeouts JSON: the failed tests of a run's build/results/ JSON that ran
+# into a timeout, one per line
+timeouts() {
+	python3 -c 'import json, sys
+for f in json.load(open(sys.argv[1])).get("failures", []):
+    if f.get("timeout"):
+        print(f["name"])' "$1" 2>/dev/null | sort -u
+}
 
 killed=0 survived=0 equivalent=0 failed=0
 : >"$O/mutants.tsv"
 declare -a rows=()
 
 run_mutant() {
-	local patch=$1 name what equiv kb log kills n verdict more
+	local patch=$1 name what equiv kb log kills clean n nclean verdict more t0 t1 secs
 
 	name=$(basename "$patch" .patch)
 	what=$(sed -n 's/^Mutant: //p' "$patch" | head -n1)
@@ -85,13 +117,14 @@ run_mutant() {
 
 	if ! git -C "$MTREE" apply "$patch" 2>"$log"; then
 		failed=$((failed + 1))
-		rows+=("$name|FAILED|does not apply to the after tree: update $patch")
+		rows+=("$name|FAILED|-|does not apply to the after tree: update $patch")
 		return
 	fi
-	if ! make -C "$MTREE" O="$MBASE" -j"$JOBS" all >>"$log" 2>&1; then
+	t0=$(date +%s)
+	if ! mkmake all >>"$log" 2>&1; then
 		git -C "$MTREE" checkout -q -- kernel/seccomp.c
 		failed=$((failed + 1))
-		rows+=("$name|FAILED|does not build, see $log")
+		rows+=("$name|FAILED|-|does not build, see $log")
 		return
 	fi
 	git -C "$MTREE" checkout -q -- kernel/seccomp.c
@@ -99,15 +132,23 @@ run_mutant() {
 	mkdir -p "$kb/arch/x86/boot"
 	cp "$MBASE/arch/x86/boot/bzImage" "$kb/arch/x86/boot/bzImage"
 	rm -f "$O/results-mutant-$name.tsv"
-	"$HARNESS/vmtest.sh" test "mutant-$name" >>"$log" 2>&1 || true
+	t1=$(date +%s)
+	T=$MUTANT_TESTS "$HARNESS/vmtest.sh" test "mutant-$name" >>"$log" 2>&1 || true
+	secs="build $((t1 - t0))s, run $(( $(date +%s) - t1 ))s"
 
 	if [ -s "$O/results-mutant-$name.tsv" ]; then
 		kills=$(comm -23 <(passing "$RESULTS_AFTER") \
-			<(passing "$O/results-mutant-$name.tsv") | sed 's/^seccomp_bpf://')
+			<(passing "$O/results-mutant-$name.tsv"))
+		# The killing tests that did not run into a timeout (they
+		# failed a check, or skipped).
+		clean=$(comm -23 <(echo "$kills") <(timeouts "$O/results/mutant-$name.json"))
+		kills=${kills//seccomp_bpf:/}
 	else
 		kills="(no results: $(grep -m1 '^\[tests\] ERROR' "$log" || echo 'guest failed'))"
+		clean=
 	fi
 	n=$(grep -c . <<<"$kills" || true)
+	nclean=$(grep -c . <<<"$clean" || true)
 	if [ -n "$equiv" ]; then
 		if [ "$n" -eq 0 ]; then
 			verdict=equivalent; equivalent=$((equivalent + 1))
@@ -116,23 +157,27 @@ run_mutant() {
 			verdict=FAILED; failed=$((failed + 1))
 			kills="listed as equivalent but killed by: $(tr '\n' ' ' <<<"$kills")"
 		fi
+	elif [ "$n" -gt 0 ] && [ "$nclean" -eq 0 ]; then
+		# Killed, but only by timeouts: the tests must fail fast.
+		verdict=TIMEOUT; failed=$((failed + 1))
+		kills="only by timeouts: $(head -n 4 <<<"$kills" | tr '\n' ' ')"
 	elif [ "$n" -gt 0 ]; then
 		verdict=killed; killed=$((killed + 1))
 		more=
 		if [ "$n" -gt 4 ]; then
 			more="(+$((n - 4)) more)"
 		fi
-		kills="$n: $(head -n 4 <<<"$kills" | tr '\n' ' ')$more"
+		kills="$n ($((n - nclean)) by timeout): $(head -n 4 <<<"$kills" | tr '\n' ' ')$more"
 	else
 		verdict=SURVIVED; survived=$((survived + 1))
 		kills="no test fails: add one, or list it as equivalent with the reason"
 	fi
 	printf '%s\t%s\t%s\n' "$name" "$verdict" "$what" >>"$O/mutants.tsv"
-	rows+=("$name|$verdict|$kills")
+	rows+=("$name|$verdict|$secs|$kills")
 }
 
 mapfile -t patches < <(compgen -G "$HARNESS/mutants/*.patch" | sort)
-[ "${#patches[@]}" -gt 0 ] || die "no mutant in $HARNESS/mutants/"
+[ "${#patches[@]}" -gt 0 ] || mut_die "no mutant in $HARNESS/mutants/"
 for p in "${patches[@]}"; do
 	name=$(basename "$p" .patch)
 	if [ -n "${MUTANTS:-}" ] && [[ " $MUTANTS " != *" $name "* ]]; then
@@ -142,10 +187,10 @@ for p in "${patches[@]}"; do
 	run_mutant "$p"
 done
 
-printf '%-26s %-10s %s\n' mutant verdict "killing tests"
+printf '%-26s %-10s %-22s %s\n' mutant verdict time "killing tests"
 for r in "${rows[@]}"; do
-	IFS='|' read -r name verdict kills <<<"$r"
-	printf '%-26s %-10s %s\n' "$name" "$verdict" "$kills"
+	IFS='|' read -r name verdict secs kills <<<"$r"
+	printf '%-26s %-10s %-22s %s\n' "$name" "$verdict" "$secs" "$kills"
 done
 echo "mutants: $killed killed, $survived survived, $equivalent equivalent, $failed failed to run"
 [ "$survived" -eq 0 ] && [ "$failed" -eq 0 ]

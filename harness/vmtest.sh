@@ -5,17 +5,22 @@
 # kselftests in QEMU -> KTAP summary.  The Makefile is the front door; this
 # script holds the stages.  Modelled on tools/testing/selftests/bpf/vmtest.sh.
 #
-#   vmtest.sh run [before|after]   all stages, run the tests in that kernel
-#   vmtest.sh test [before|after]  boot a built kernel and run the tests only
-#   vmtest.sh shell                boot the after kernel into a busybox shell
+#   vmtest.sh run [KERNEL]         all stages, run the tests in KERNEL (a
+#                                  name of harness/config/kernels.sh:
+#                                  before, after, stock ...; default after)
+#   vmtest.sh test [KERNEL]        boot a built kernel (or mutant-NAME) and
+#                                  run the tests only
+#   vmtest.sh shell [KERNEL]       boot a kernel into a busybox shell
 #   vmtest.sh prepare              deps, source, before and after trees
-#   vmtest.sh build [before|after] prepare, then config, kernel and headers
+#   vmtest.sh build [KERNEL]       prepare, then config, kernel and headers
 #   vmtest.sh selftests            build and install the kselftests only
 #   vmtest.sh kselftest-install    the seccomp target's standard install
 #                                  tree and tarball, for other machines
 #   vmtest.sh series               export the after tree to patches/
 #   vmtest.sh paths                print name=path lines
 #   vmtest.sh deps [--check]       install (or only check) what is needed
+#   vmtest.sh kmake TREE KB ARGS   make in TREE with output in KB, as the
+#                                  kernels are built (ccache, arch)
 #
 # Environment: O (output dir, default build/), KSRC (kernel tree, default
 # Debian's linux-source-6.12 tarball), T (glob of tests to run, e.g.
@@ -37,16 +42,19 @@ source "$HARNESS/lib/load.sh"
 # Commands: the stages in order.
 
 stage_prepare() {
+	local which=${1:-after}
+
 	stage_deps
 	stage_source
-	stage_before
-	stage_after
+	stage_tree after
+	[ "$which" = after ] || stage_tree "$which"
 }
 
 stage_build() {
 	local which=${1:-after}
 
-	stage_prepare
+	need_kernel vmtest "$which"
+	stage_prepare "$which"
 	stage_config "$which"
 	stage_kernel "$which"
 }
@@ -73,15 +81,19 @@ cmd_test() {
 }
 
 cmd_shell() {
-	local append=
+	local which=${1:-after} append=
 
-	stage_build after
+	stage_build "$which"
+	if [ "$which" != after ]; then
+		stage_config after
+		stage_kernel after
+	fi
 	stage_selftests
 	stage_initramfs
 	if [ -n "$T" ]; then
 		append="vmtest.tests=$(IFS=,; mapfile -t s < <(select_tests); echo "${s[*]}")"
 	fi
-	boot_guest after shell "$O/console-shell.log" "$append"
+	boot_guest "$which" shell "$O/console-shell.log" "$append"
 }
 
 main() {
@@ -92,15 +104,16 @@ main() {
 	case "$cmd" in
 	run) cmd_run "$@" ;;
 	test) cmd_test "$@" ;;
-	shell) cmd_shell ;;
+	shell) cmd_shell "$@" ;;
 	prepare) stage_prepare ;;
 	build) stage_build "$@" ;;
 	selftests) stage_selftests ;;
 	kselftest-install) cmd_kselftest_install ;;
-	series) cmd_series ;;
+	series) cmd_series "$@" ;;
 	paths) cmd_paths ;;
 	deps) stage_deps "$@" ;;
-	*) echo "usage: $0 run|test|shell|prepare|build|selftests|kselftest-install|series|paths|deps" >&2
+	kmake) kmake "$@" ;;
+	*) echo "usage: $0 run|test|shell|prepare|build|selftests|kselftest-install|series|paths|deps|kmake" >&2
 	   exit 2 ;;
 	esac
 }

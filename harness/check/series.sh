@@ -20,7 +20,9 @@ series_patches() {
 }
 
 FRESH=$CHK/fresh
-FRESH_KB=$CHK/kbuild
+# Its build directory inside it, as for the kernels (harness/lib/kernel.sh:
+# the same command lines as the after kernel's, so ccache has most objects).
+FRESH_KB=$FRESH/.kbuild
 CACHE=$CHK/cache
 
 inputs_id() {
@@ -64,7 +66,7 @@ fresh_tree() {
 	fi
 	git -C "$FRESH" am --abort >/dev/null 2>&1 || true
 	git -C "$FRESH" checkout -q -f --detach stock >>"$LOGS/check-fresh.log" 2>&1 &&
-	git -C "$FRESH" clean -q -fdx >>"$LOGS/check-fresh.log" 2>&1 &&
+	git -C "$FRESH" clean -q -fdx -e /.kbuild >>"$LOGS/check-fresh.log" 2>&1 &&
 	git -C "$FRESH" am -q --committer-date-is-author-date "$TOP"/base/*.patch \
 		>>"$LOGS/check-fresh.log" 2>&1
 }
@@ -164,22 +166,65 @@ warnings() {
 	grep -E '(warning|error):' "$1" | sed -E 's/:[0-9]+:[0-9]+:/:/' | sort -u || true
 }
 
+# build_at TAG [WHAT...]: build at the fresh tree's HEAD what WHAT names
+# (default all): kernel (kernel/seccomp.o with W=1, and sparse), headers
+# (headers_install and samples/seccomp), selftests (the seccomp
+# kselftests, static, against those headers).  Its output, without
+# paths that differ between runs, is in $CHK/bisect-TAG.log.
 build_at() {
-	local tag=$1 log=$CHK/bisect-$1
+	local tag=$1 log=$CHK/bisect-$1 what
+	local -a whats
 
-	touch "$FRESH/kernel/seccomp.c"
-	make -C "$FRESH" O="$FRESH_KB" -j"$JOBS" W=1 ${SPARSE:+C=1} kernel/seccomp.o >"$log-kernel.log" 2>&1 || return 1
-	make -C "$FRESH" O="$FRESH_KB" -j"$JOBS" headers_install samples/seccomp/ >"$log-headers.log" 2>&1 || return 1
-	rm -rf "$CHK/kst-$tag"
-	env CFLAGS=-static make -C "$FRESH/tools/testing/selftests" TARGETS=seccomp \
-		O="$CHK/kst-$tag" KHDR_INCLUDES="-isystem $FRESH_KB/usr/include" \
-		-j"$JOBS" >"$log-selftests.log" 2>&1 || return 1
+	shift
+	whats=("$@")
+	[ "${#whats[@]}" -gt 0 ] || whats=(kernel headers selftests)
+	: >"$log-kernel.log"
+	: >"$log-headers.log"
+	: >"$log-selftests.log"
+	for what in "${whats[@]}"; do
+		case "$what" in
+		kernel)
+			touch "$FRESH/kernel/seccomp.c"
+			"$VMTEST" kmake "$FRESH" "$FRESH_KB" -j"$JOBS" W=1 ${SPARSE:+C=1} kernel/seccomp.o \
+				>"$log-kernel.log" 2>&1 || return 1 ;;
+		headers)
+			"$VMTEST" kmake "$FRESH" "$FRESH_KB" -j"$JOBS" headers_install samples/seccomp/ \
+				>"$log-headers.log" 2>&1 || return 1 ;;
+		selftests)
+			rm -rf "$CHK/kst-$tag"
+			env CFLAGS=-static make -C "$FRESH/tools/testing/selftests" TARGETS=seccomp \
+				O="$CHK/kst-$tag" KHDR_INCLUDES="-isystem $FRESH_KB/usr/include" \
+				-j"$JOBS" >"$log-selftests.log" 2>&1 || return 1 ;;
+		esac
+	done
 	cat "$log-kernel.log" "$log-headers.log" "$log-selftests.log" >"$log.log"
 }
 
+# builds_of PATCH: what a patch can change of what build_at builds, by the
+# files it touches; nothing for Documentation/ (Sphinx checks it) and
+# MAINTAINERS.
+builds_of() {
+	local f
+	local -A w=()
+
+	while read -r f; do
+		case "$f" in
+		include/uapi/*) w[kernel]=1; w[headers]=1; w[selftests]=1 ;;
+		kernel/* | include/* | arch/*) w[kernel]=1 ;;
+		samples/*) w[headers]=1 ;;
+		tools/*) w[selftests]=1 ;;
+		Documentation/* | MAINTAINERS) ;;
+		*) w[kernel]=1; w[headers]=1; w[selftests]=1 ;;
+		esac
+	done < <(git -C "$FRESH" diff --name-only HEAD^ HEAD)
+	for f in kernel headers selftests; do
+		[ -z "${w[$f]:-}" ] || echo "$f"
+	done
+}
+
 step_bisect() {
-	local title="series: every patch builds on its own, no new warnings" base_w k p tag
-	local -a series
+	local title="series: every patch builds on its own, no new warnings" base_w k p tag t0
+	local -a series what
 
 	echo "$title" >"$CACHE/bisect.title"
 	SPARSE=
@@ -193,12 +238,14 @@ step_bisect() {
 	fi
 	mkdir -p "$FRESH_KB"
 	cp "$O/kbuild/after/.config" "$FRESH_KB/.config"
-	make -C "$FRESH" O="$FRESH_KB" olddefconfig >"$CHK/bisect-config.log" 2>&1
-	echo "    building kernel/seccomp.o (W=1${SPARSE:+, C=1 sparse}), headers, samples/seccomp, selftests at each patch"
+	"$VMTEST" kmake "$FRESH" "$FRESH_KB" olddefconfig >"$CHK/bisect-config.log" 2>&1
+	echo "    building, where a patch can change it: kernel/seccomp.o (W=1${SPARSE:+, C=1 sparse}), headers and samples/seccomp, the selftests"
+	t0=$(date +%s)
 	if ! build_at base; then
 		step "$title" FAIL "the before tree does not build, see $CHK/bisect-base-*.log"
 		return
 	fi
+	echo "    before tree: all built ($(( $(date +%s) - t0 ))s)"
 	base_w=$(warnings "$CHK/bisect-base.log")
 	k=0
 	for p in "${series[@]}"; do
@@ -206,7 +253,13 @@ step_bisect() {
 		tag=$(printf '%04d' "$k")
 		git -C "$FRESH" am -q "$p" >>"$LOGS/check-fresh.log" 2>&1 ||
 			{ step "$title" FAIL "$(basename "$p") does not apply"; return; }
-		if ! build_at "$tag"; then
+		mapfile -t what < <(builds_of)
+		if [ "${#what[@]}" -eq 0 ]; then
+			echo "    $(basename "$p"): changes no build"
+			continue
+		fi
+		t0=$(date +%s)
+		if ! build_at "$tag" "${what[@]}"; then
 			step "$title" FAIL "build breaks at $(basename "$p"), see $CHK/bisect-$tag-*.log"
 			return
 		fi
@@ -217,7 +270,7 @@ step_bisect() {
 			step "$title" FAIL "$(basename "$p") adds warnings, see $CHK/bisect-$tag.log"
 			return
 		fi
-		echo "    $(basename "$p"): builds, no new warnings"
+		echo "    $(basename "$p"): ${what[*]} build, no new warnings ($(( $(date +%s) - t0 ))s)"
 	done
 	step "$title" PASS "${#series[@]} patches${SPARSE:+, sparse clean}"
 }

@@ -104,13 +104,20 @@ check_arch() {
 
 # ---------------------------------------------------------------------------
 # package: make kselftest-install's tree and tarball, run in the guest as a
-# CI system runs a kselftest target: unpacked, ./run_kselftest.sh -c seccomp
+# CI system runs a kselftest target: unpacked, ./run_kselftest.sh -t
+# seccomp:seccomp_bpf; then seccomp_benchmark with a short fixed count.
+# Its own verdicts compare wall-clock timings, which TCG makes meaningless
+# (make bench measures, in guest instructions): they are shown, not gated;
+# that it ran to the end and reported each of its results is checked.
+
+# The samples of the package step's seccomp_benchmark run.
+BENCH_SAMPLES=${BENCH_SAMPLES:-100000}
 
 check_package() {
 	local log=$LOGS/check-package.log d=$O/kselftest-install/kselftest f
-	local missing=() line want got bench rc=0
+	local missing=() line want got rc=0 console=$O/console-after-package.log bench results
 
-	echo "check: [package] make kselftest-install, run with run_kselftest.sh -c seccomp (log: $log)"
+	echo "check: [package] make kselftest-install, run with run_kselftest.sh (log: $log)"
 	if ! "$VMTEST" kselftest-install >"$log" 2>&1; then
 		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
 		step "package: make kselftest-install" FAIL "see $log"
@@ -130,30 +137,33 @@ check_package() {
 		step "package: the standard tree and tarball (run_kselftest.sh, list, config, settings)" FAIL \
 			"missing: ${missing[*]:-seccomp:seccomp_bpf in kselftest-list.txt}"
 	fi
-	RUN_NAME=after-package T='@(seccomp_bpf|seccomp_benchmark)' \
-		VMTEST_APPEND="vmtest.kselftest-tar=1" "$VMTEST" test after >>"$log" 2>&1 || rc=$?
+	RUN_NAME=after-package T='seccomp_bpf' \
+		VMTEST_APPEND="vmtest.kselftest-tar=$BENCH_SAMPLES" "$VMTEST" test after >>"$log" 2>&1 || rc=$?
 	line=$(tail -n1 "$log")
 	want=$(grep -c "^seccomp_bpf:.*$(printf '\t')PASS\$" "$O/results-after.tsv" || true)
 	got=$(grep -c "^seccomp_bpf:.*$(printf '\t')PASS\$" "$O/results-after-package.tsv" 2>/dev/null || true)
-	if grep -q 'kselftest: Running tests in seccomp' "$O/console-after-package.log" 2>/dev/null &&
+	if grep -q 'kselftest: Running tests in seccomp' "$console" 2>/dev/null &&
 	   [ "$got" -gt 0 ] && [ "$got" = "$want" ] &&
 	   ! grep -q "^seccomp_bpf:.*$(printf '\t')[FS]" "$O/results-after-package.tsv"; then
-		step "package: run_kselftest.sh -c seccomp in the guest: every seccomp_bpf case passes ($got)" PASS
+		step "package: run_kselftest.sh -t seccomp:seccomp_bpf in the guest: every seccomp_bpf case passes ($got)" PASS
 	else
-		step "package: run_kselftest.sh -c seccomp in the guest: every seccomp_bpf case passes" FAIL \
+		step "package: run_kselftest.sh -t seccomp:seccomp_bpf in the guest: every seccomp_bpf case passes" FAIL \
 			"$got passed, the harness's own run $want; $line (log: $log)"
 	fi
-	# The benchmark's verdict is the machine's: under TCG it runs past
-	# kselftest's 180 s timeout; make bench measures.  It must be reported.
-	bench=$(grep -m1 -E -o '^(not )?ok [0-9]+ selftests: seccomp: seccomp_benchmark.*' \
-		"$O/console-after-package.log" 2>/dev/null | tr -d '\r' || true)
-	if [ -n "$bench" ]; then
-		step "package: seccomp_benchmark ran and was reported ($bench)" PASS
+	# seccomp_benchmark: ran to its end (not killed by the guest's timeout
+	# 120: exit 124 or 137) and reported its plan's 7 results.
+	bench=$(tr -d '\r' <"$console" 2>/dev/null | sed -n 's/^vmtest-bench: exit=//p' | head -n1)
+	results=$(tr -d '\r' <"$console" 2>/dev/null | grep -cE '^# seccomp_benchmark: (not )?ok [0-9]+ ' || true)
+	tr -d '\r' <"$console" 2>/dev/null | grep -E '^# seccomp_benchmark: (# (getpid|Estimated)|(not )?ok )' |
+		sed 's/^# seccomp_benchmark: /    /' || true
+	if [ -n "$bench" ] && [ "$bench" != 124 ] && [ "$bench" != 137 ] && [ "$results" -eq 7 ]; then
+		step "package: seccomp_benchmark $BENCH_SAMPLES ran to the end and reported its 7 results (exit $bench; timings not gated under TCG)" PASS
 	else
-		step "package: seccomp_benchmark ran and was reported" FAIL "see $O/console-after-package.log"
+		step "package: seccomp_benchmark $BENCH_SAMPLES ran to the end and reported its 7 results" FAIL \
+			"exit ${bench:-none}, $results results (console: $console)"
 	fi
 	# A splat, a QEMU failure or a guest timeout fails the run whatever the
-	# counts (the benchmark's own timeout is a KTAP result, not one).
+	# counts.
 	if grep -q '^\[tests\] ERROR' "$log"; then
 		step "package: the guest run ended cleanly" FAIL "$(grep -m1 '^\[tests\] ERROR' "$log")"
 	else

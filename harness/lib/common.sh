@@ -184,9 +184,59 @@ run_logged() {
 	fi
 }
 
+# --------------------------------------------------------------------------
+# The kernels (harness/config/kernels.sh): before, after, stock, ...
+
+# shellcheck source=harness/config/kernels.sh
+source "$HARNESS/config/kernels.sh"
+
+# kernel_field NAME FIELD: base, patches, export or what of kernel NAME
+# (nothing for an empty field); fails for a name not in the table.
+kernel_field() {
+	awk -F'|' -v name="$1" -v field="$2" '
+		function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
+		/^[ \t]*#/ || NF < 5 { next }
+		trim($1) == name {
+			i = field == "base" ? 2 : field == "patches" ? 3 : field == "export" ? 4 : 5
+			print trim($i); found = 1; exit
+		}
+		END { exit !found }' <<<"$KERNELS"
+}
+
+# kernel_names: the names of the table, in its order.
+kernel_names() {
+	awk -F'|' '/^[ \t]*#/ || NF < 5 { next } { gsub(/[ \t]/, "", $1); print $1 }' <<<"$KERNELS"
+}
+
+# is_kernel NAME: is NAME a kernel of the table?
+is_kernel() { kernel_field "$1" base >/dev/null; }
+
+# need_kernel STAGE NAME: die unless NAME is a kernel of the table.
+need_kernel() {
+	is_kernel "$2" ||
+		die "$1" "no kernel '$2' in harness/config/kernels.sh (kernels: $(kernel_names | tr '\n' ' '))"
+}
+
+# The git repository of every tree: the import, in build/trees/before;
+# each other tree is a worktree of it.
+REPO=$TREES/before
+
 tree_dir() { echo "$TREES/$1"; }
 # kbuild_name WHICH: the name of WHICH's kernel build in this arch and
 # variant (after, after-debug, after-arm64, ...): its build directory, its
 # config stamp, its logs.
 kbuild_name() { echo "$1$ARCH_SUFFIX$VARIANT_SUFFIX"; }
-kbuild_dir() { echo "$O/kbuild/$(kbuild_name "$1")"; }
+# kbuild_dir WHICH: kbuild's O= for WHICH in this arch and variant.  A
+# kernel of the table builds in a directory right inside its tree: kbuild
+# then calls the source "..", so that every tree compiles with the same
+# command lines, and ccache (harness/lib/kernel.sh) gives one tree the
+# objects that another compiled from the same source.  build/kbuild/NAME
+# is a link to it.  Any other kernel (mutant-NAME) is only an image, in
+# build/kbuild/NAME.
+kbuild_dir() {
+	if is_kernel "$1"; then
+		echo "$(tree_dir "$1")/.kbuild$ARCH_SUFFIX$VARIANT_SUFFIX"
+	else
+		echo "$O/kbuild/$(kbuild_name "$1")"
+	fi
+}

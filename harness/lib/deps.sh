@@ -43,6 +43,7 @@ vmtest  cmd make               make                     kbuild, kselftest lib.mk
 vmtest  cmd gcc                gcc                      kbuild, selftests, sample, check uapi step
 vmtest  pkg libc6-dev          libc6-dev                selftests and sample (-static; only a Recommends of gcc)
 vmtest  cmd ld                 binutils                 kbuild
+vmtest  cmd ccache             ccache                   kbuild (the compiler cache the kernels share: harness/lib/kernel.sh)
 vmtest  cmd flex               flex                     kbuild (kconfig lexer)
 vmtest  cmd bison              bison                    kbuild (kconfig parser)
 vmtest  cmd bc                 bc                       kbuild (timeconst.h), bench-loop.sh

@@ -111,13 +111,9 @@ stage_selftests() {
 		echo "vmtest:libseccomp-example" >>"$guest/kselftest-list.txt"
 	fi
 
-	# The sample, for the guest (kbuild links it against the host's
-	# libc), and the guest's xattr reader that checks what it did.
-	rm -f "$KST_DIR/user-continue"
-	if [ -f "$tree/samples/seccomp/user-continue.c" ]; then
-		guest_cc "$KST_DIR/user-continue" "$tree/samples/seccomp/user-continue.c"
-	fi
-	guest_cc "$KST_DIR/xattr-get" "$HARNESS/guest/xattr-get.c"
+	# The sample that continues, for the guest (kbuild links it against
+	# the host's libc).
+	guest_cc "$KST_DIR/user-trap" "$tree/samples/seccomp/user-trap.c"
 	say selftests "$(tr '\n' ' ' <"$guest/kselftest-list.txt")installed in $guest"
 }
 
@@ -155,7 +151,7 @@ stage_initramfs() {
 	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 	cp -a "$KST_GUEST" "$root/kselftest"
-	for prog in user-continue xattr-get libseccomp-supervisor; do
+	for prog in user-trap libseccomp-supervisor; do
 		if [ -f "$KST_DIR/$prog" ]; then
 			cp "$KST_DIR/$prog" "$root/usr/bin/$prog"
 		fi

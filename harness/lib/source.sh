@@ -48,19 +48,21 @@ stage_source() {
 	fi
 	id=$(source_id)
 	if [ -f "$STAMPS/source" ] && [ "$(cat "$STAMPS/source")" = "$id" ] &&
-	   git -C "$TREES/before" rev-parse -q --verify refs/tags/stock >/dev/null 2>&1; then
+	   git -C "$REPO" rev-parse -q --verify refs/tags/stock >/dev/null 2>&1; then
 		say source "Linux $(cat "$O/kernel-version") ($id), already imported"
 		return
 	fi
 
 	# A new source: start over.  Trees are only ever built from a
 	# source and the project's patches, so nothing of value is lost,
-	# unless someone worked in the after tree: refuse then.
-	if [ -d "$TREES/after" ]; then
-		check_after_unchanged
-	fi
-	echo "[source] importing $id into $TREES/before (log: $LOGS/source.log)"
-	rm -rf "$tmp" "$TREES/before" "$TREES/after" "$STAMPS"
+	# unless someone worked in a tree that exports its series (the
+	# after tree): refuse then.  The builds inside the trees go too.
+	local k
+	for k in $(kernel_names); do
+		[ -z "$(kernel_field "$k" export)" ] || check_unexported "$k"
+	done
+	echo "[source] importing $id into $REPO (log: $LOGS/source.log)"
+	rm -rf "$tmp" "${TREES:?}"/* "$STAMPS"
 	mkdir -p "$tmp" "$STAMPS"
 	if [ -z "${KSRC:-}" ]; then
 		# Debian's tarball is multi-block xz: decompress on every core.
@@ -91,7 +93,7 @@ stage_source() {
 		git add -f -A . &&
 		GIT_AUTHOR_DATE=$3 GIT_COMMITTER_DATE=$3 git commit -q -m "$2" &&
 		git tag stock' sh "$tmp" "Linux $src ($desc)" "$FIXED_DATE"
-	mv "$tmp" "$TREES/before"
+	mv "$tmp" "$REPO"
 	echo "$src" >"$O/kernel-version"
 	echo "$id" >"$STAMPS/source"
 	say source "Linux $src from $desc imported"

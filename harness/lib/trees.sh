@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by vmtest.sh: [before] [after], the trees made from the stock
-# import by applying base/ and patches/ in place.
+# Sourced by vmtest.sh: [before] [after] [stock] ... (stage_tree), the
+# trees of harness/config/kernels.sh, made from the stock import by
+# applying their patches in place.
 
 # Applying patches in place.  Files the patches do not change keep their
 # mtime, so that kbuild only rebuilds what really changed.
@@ -55,9 +56,19 @@ patches_id() {
 	{ echo "$base"; cat "$@" 2>/dev/null; } | sha256sum | cut -d' ' -f1
 }
 
-base_patches() { compgen -G "$BASE_DIR/*.patch" | sort || true; }
-series_patches() {
-	compgen -G "$PATCHES_DIR/*.patch" | grep -v '/0000-cover-letter.patch$' | sort || true
+# kernel_patches NAME: the patches of kernel NAME's tree, in order, the
+# cover letter left out.
+kernel_patches() {
+	local dir
+
+	dir=$(kernel_field "$1" patches)
+	[ -n "$dir" ] || return 0
+	case "$dir" in
+	base) dir=$BASE_DIR ;;
+	patches) dir=$PATCHES_DIR ;;
+	*) dir=$TOP/$dir ;;
+	esac
+	compgen -G "$dir/*.patch" | grep -v '/0000-cover-letter.patch$' | sort || true
 }
 
 check_clean() {
@@ -68,69 +79,78 @@ check_clean() {
 	fi
 }
 
-# The after tree is where the series is edited.  Refuse to rewrite it when
-# it holds work that patches/ does not have.
-check_after_unchanged() {
-	local tree=$TREES/after head
+# A tree whose series is exported (the export field) is where that series
+# is edited.  Refuse to rewrite it when it holds work that its patch
+# directory does not have.
+check_unexported() {
+	local name=$1 tree head
 
+	tree=$(tree_dir "$name")
 	[ -d "$tree" ] || return 0
-	check_clean "$tree" after
+	check_clean "$tree" "$name"
 	head=$(git -C "$tree" rev-parse HEAD)
-	if [ "$head" != "$(cat "$STAMPS/after.applied" 2>/dev/null)" ] &&
-	   [ "$head" != "$(cat "$STAMPS/after.exported" 2>/dev/null)" ]; then
-		die after "$tree has commits that are not in patches/ (HEAD $head): run 'make series' to export them, or 'git -C $tree reset --hard $(cat "$STAMPS/after.applied" 2>/dev/null)' to drop them"
+	if [ "$head" != "$(cat "$STAMPS/$name.applied" 2>/dev/null)" ] &&
+	   [ "$head" != "$(cat "$STAMPS/$name.exported" 2>/dev/null)" ]; then
+		die "$name" "$tree has commits that are not in $(kernel_field "$name" patches)/ (HEAD $head): run 'make series' to export them, or 'git -C $tree reset --hard $(cat "$STAMPS/$name.applied" 2>/dev/null)' to drop them"
 	fi
 }
 
-stage_before() {
-	local tree=$TREES/before id
+# stage_tree NAME: [NAME] the tree of kernel NAME is its base plus its
+# patches (harness/config/kernels.sh), applied in place; its base tree
+# first.  The before tree is the repository itself (the import).
+declare -A STAGED_TREES=()
+stage_tree() {
+	local name=$1 tree base dir what id from
 	local -a patches
 
-	mapfile -t patches < <(base_patches)
-	[ "${#patches[@]}" -gt 0 ] || die before "no base patch (*.patch) found in $BASE_DIR"
-	id=$(patches_id "$(git -C "$tree" rev-parse stock)" "${patches[@]}")
-	if [ "$(cat "$STAMPS/before" 2>/dev/null)" = "$id" ] &&
-	   [ "$(git -C "$tree" rev-parse HEAD)" = "$(cat "$STAMPS/before.applied" 2>/dev/null)" ]; then
-		check_clean "$tree" before
-		say before "${#patches[@]} base patch(es) already applied"
-		return
-	fi
-	check_clean "$tree" before
-	check_after_unchanged
-	rm -f "$STAMPS/before" "$STAMPS/after"
-	# --committer-date-is-author-date: the before commit id is reproducible.
-	apply_series "$tree" stock before "${patches[@]}"
-	git -C "$tree" rev-parse HEAD >"$STAMPS/before.applied"
-	echo "$id" >"$STAMPS/before"
-	say before "applied ${#patches[@]} base patch(es): before = $(git -C "$tree" rev-parse --short HEAD)"
-}
-
-stage_after() {
-	local tree=$TREES/after id
-	local -a patches
-
-	mapfile -t patches < <(series_patches)
-	if [ ! -d "$tree" ]; then
-		git -C "$TREES/before" worktree prune
-		run_logged after "$LOGS/after.log" \
-			git -C "$TREES/before" worktree add -q -B after "$tree" before
-		git -C "$tree" rev-parse HEAD >"$STAMPS/after.applied"
-	fi
-	id=$(patches_id "$(git -C "$TREES/before" rev-parse before)" "${patches[@]}")
-	if [ "$(cat "$STAMPS/after" 2>/dev/null)" = "$id" ] &&
-	   [ "$(git -C "$tree" rev-parse HEAD)" = "$(cat "$STAMPS/after.applied" 2>/dev/null)" ]; then
-		check_clean "$tree" after
-		say after "${#patches[@]} series patch(es) already applied"
-		return
-	fi
-	check_after_unchanged
-	rm -f "$STAMPS/after"
-	apply_series "$tree" before after "${patches[@]}"
-	git -C "$tree" rev-parse HEAD >"$STAMPS/after.applied"
-	echo "$id" >"$STAMPS/after"
-	if [ "${#patches[@]}" -eq 0 ]; then
-		say after "no patches/ series yet: after = before"
+	need_kernel "$name" "$name"
+	# Once a run: a tree is also the base of others.
+	[ -z "${STAGED_TREES[$name]:-}" ] || return 0
+	STAGED_TREES[$name]=1
+	tree=$(tree_dir "$name")
+	base=$(kernel_field "$name" base)
+	dir=$(kernel_field "$name" patches)
+	if [ "$base" = import ]; then
+		from=$(git -C "$REPO" rev-parse stock)
 	else
-		say after "applied ${#patches[@]} series patch(es): after = $(git -C "$tree" rev-parse --short HEAD)"
+		stage_tree "$base"
+		from=$(git -C "$(tree_dir "$base")" rev-parse HEAD)
+	fi
+	mapfile -t patches < <(kernel_patches "$name")
+	if [ -n "$dir" ] && [ "${#patches[@]}" -eq 0 ] && [ "$name" = before ]; then
+		die before "no base patch (*.patch) found in $BASE_DIR"
+	fi
+	if [ ! -d "$tree" ]; then
+		git -C "$REPO" worktree prune
+		if [ -n "$dir" ]; then
+			run_logged "$name" "$LOGS/$name-tree.log" \
+				git -C "$REPO" worktree add -q -B "$name" "$tree" "$from"
+		else
+			run_logged "$name" "$LOGS/$name-tree.log" \
+				git -C "$REPO" worktree add -q --detach "$tree" "$from"
+		fi
+		git -C "$tree" rev-parse HEAD >"$STAMPS/$name.applied"
+	fi
+	what="${#patches[@]} patch(es) of ${dir:-none}/"
+	id=$(patches_id "$from" "${patches[@]}")
+	if [ "$(cat "$STAMPS/$name" 2>/dev/null)" = "$id" ] &&
+	   [ "$(git -C "$tree" rev-parse HEAD)" = "$(cat "$STAMPS/$name.applied" 2>/dev/null)" ]; then
+		check_clean "$tree" "$name"
+		say "$name" "$what already applied"
+		return
+	fi
+	check_clean "$tree" "$name"
+	[ -z "$(kernel_field "$name" export)" ] || check_unexported "$name"
+	rm -f "$STAMPS/$name"
+	# --committer-date-is-author-date: the commit ids are reproducible.
+	apply_series "$tree" "$from" "$name" "${patches[@]}"
+	git -C "$tree" rev-parse HEAD >"$STAMPS/$name.applied"
+	echo "$id" >"$STAMPS/$name"
+	if [ -z "$dir" ]; then
+		say "$name" "$tree at ${base/import/the import}, $(git -C "$tree" rev-parse --short HEAD)"
+	elif [ "${#patches[@]}" -eq 0 ]; then
+		say "$name" "no $dir/ series yet: $name = $base"
+	else
+		say "$name" "applied $what: $name = $(git -C "$tree" rev-parse --short HEAD)"
 	fi
 }

@@ -195,6 +195,8 @@ fi
 g=$tmp/g
 mkdir -p "$g"
 ln -s "$REAL_O/kbuild" "$g/kbuild"
+# The kernels' builds are inside their trees (harness/lib/common.sh).
+ln -s "$REAL_O/trees" "$g/trees"
 ln -s "$REAL_O/kselftest" "$g/kselftest"
 
 cat >"$tmp/init-hang" <<'EOF'
