@@ -14,7 +14,7 @@ VMTEST := harness/vmtest.sh
 
 .DEFAULT_GOAL := vmtest
 .PHONY: vmtest check check-debug check-arch fresh-check shell paths series \
-	prepare deps selftests kselftest-install stress bench bench-loop mutants ccache-check \
+	prepare deps selftests kselftest-install stress bench bench-loop mutants fuzz-honesty ccache-check \
 	harness-tests clean help
 
 vmtest:		## build a kernel (K=, default after) + kselftests, run them in QEMU
@@ -23,8 +23,8 @@ vmtest:		## build a kernel (K=, default after) + kselftests, run them in QEMU
 check:		## the README's test command: prove the series (see README)
 	@harness/check.sh
 
-check-debug:	## the debug kernel (KASAN, lockdep, ...): suite, stress, fuzz, no splat
-	@harness/check.sh debug
+check-debug:	## the debug kernels (KASAN, lockdep, ...) of after and nested: suites, stress, fuzz, no splat
+	@harness/check.sh debug debug-nested
 
 check-arch:	## the suite in an arm64 guest (LLVM cross build, TCG): 0 failed
 	@harness/check.sh arch
@@ -53,10 +53,13 @@ selftests:	## rebuild and reinstall the seccomp kselftests only
 kselftest-install: ## the seccomp kselftest tree + tarball for other machines
 	@$(VMTEST) kselftest-install
 
-stress:		## the stress and fuzz programs in the after kernel (SCALE=, SEED=)
-	@T='notif-@(stress|fuzz)' \
+stress:		## the stress and fuzz programs in a kernel (K=, default after; SCALE=, SEED=)
+	@T='@(notif-stress|notif-fuzz|nested-fuzz)' \
 	VMTEST_APPEND="vmtest.scale=$(or $(SCALE),1)$(if $(SEED), vmtest.seed=$(SEED))" \
-	$(VMTEST) run after
+	$(VMTEST) run $(or $(K),after)
+
+fuzz-honesty:	## each decision of the fuzzer's model broken: nested-fuzz must fail (K=nested)
+	@harness/fuzz/honesty.sh $(or $(K),nested)
 
 bench:		## after/before/stock kernels, notif-bench (exact), gates, build/bench/
 	@harness/bench.sh
@@ -67,8 +70,8 @@ bench-loop:	## measure cold / no-op / seccomp.c-only re-run times
 ccache-check:	## a kernel (K=, default after) built through ccache = built without it
 	@harness/ccache-check.sh $(K)
 
-mutants:	## build and boot each harness/mutants/ kernel (after make vmtest)
-	@harness/mutate.sh
+mutants:	## build and boot each harness/mutants/K/ kernel (K=after|nested; after make vmtest K=)
+	@harness/mutate.sh $(K)
 
 harness-tests:	## host-side tests of the harness (KTAP parser, faults)
 	@VMTEST_CHECK_DEPS=1 $(VMTEST) deps

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# check.sh (make check): prove the series, not just run it.
+# check.sh (make check): prove the series and the RFC, not just run them.
 #
 #  1. after kernel    every stock test and every new test passes, in the
 #                     native and the ia32 build, no skips among the new
@@ -13,32 +13,39 @@
 #                     vmtest: programs SKIP; the sample falls back
 #     stock kernel    the same test binaries in mainline's own CONTINUE
 #                     (the untouched import): every test passes, no skip
-#     mutants         each harness/mutants/ kernel fails a test, unless
-#                     listed as equivalent (harness/mutate.sh)
+#     nested kernel   the RFC's: every test passes; the differential of the
+#                     nested tree's seccomp_bpf (stock: the RFC's tests
+#                     skip; nested: they pass; the stock ones pass on both)
+#     mutants         each harness/mutants/after/ kernel fails a test by a
+#     rfc-mutants     check, unless listed as equivalent (harness/mutate.sh);
+#                     the same for harness/mutants/nested/ (the RFC)
 #     bench           after/before guest instructions per call on the paths
 #                     that do not continue (harness/bench.sh --gate-short)
 #     debug           the DEBUG=1 after kernel: suite, stress, fuzz, no
-#                     splat, kmemleak's scan empty
+#                     splat, kmemleak's scan empty (debug-nested: the RFC's
+#                     kernel, in make check-debug)
 #     package         make kselftest-install's tarball in the guest:
-#                     ./run_kselftest.sh -c seccomp
-#  3. the series      git am on a fresh before tree, checkpatch --strict,
-#                     each patch builds on its own without new warnings,
-#                     the uapi header in userspace, Sphinx, get_maintainer
+#                     ./run_kselftest.sh, seccomp_benchmark with a count
+#  3. series, rfc     patches/ and rfc/ as a reviewer receives them: git am
+#                     on a fresh base tree, checkpatch --strict, each patch
+#                     builds on its own without new warnings, the uapi
+#                     header in userspace, Sphinx, get_maintainer
 #  4. harness tests   the KTAP parser, results, fault injection, lint
 #     arch            (not by default: make check-arch) the arm64 guest
 #
-# The parts live in harness/check/: kernels.sh (1, 2, stock), watchers.sh
-# (mutants, bench), suites.sh (debug, arch, package), series.sh (3); this
-# file has the settings, the step helpers, the preflight, part 4 and main.
+# The parts live in harness/check/: kernels.sh (1, 2, stock, nested),
+# watchers.sh (mutants, bench), suites.sh (debug, arch, package), series.sh
+# (3); this file has the settings, the step helpers, the preflight, part 4
+# and main.
 # Ends with one line "check: N passed, N failed" (steps plus test cases);
 # build/results/check.{ktap,junit.xml,json} have the steps, and the JSON
 # each part's time (part_NAME_seconds); each part ends with a line of its
 # time and of the kernels it built, with what ccache gave each.
-# Parts: check.sh [after|before|stock|mutants|bench|debug|package|series|harness|arch]...;
-# CHECK_STEPS="base apply checkpatch bisect uapi docs maintainers" picks
-# steps of part 3.  Steps of part 3 but base and maintainers are cached by
-# the hash of their inputs: a re-run with the same stock source, base
-# patch, series and harness redoes them only.
+# Parts: check.sh [PART]... (PARTS_ALL below); CHECK_STEPS="base apply
+# checkpatch bisect uapi docs maintainers" picks steps of part 3.  Steps of
+# part 3 but base and maintainers are cached by the hash of their inputs: a
+# re-run with the same stock source, base patch, series and harness redoes
+# them only.
 
 set -euo pipefail
 
@@ -55,7 +62,7 @@ CONTINUE_TESTS=${CONTINUE_TESTS:-global.user_notification_continue_*}
 # The project's own guest programs (the vmtest: collection), as globs of
 # their KTAP leaf names: they need the flag, so PASS on the after kernel
 # and SKIP (cleanly, never FAIL) on the before kernel.
-PROJECT_TESTS=${PROJECT_TESTS:-"notif-* libseccomp-example*"}
+PROJECT_TESTS=${PROJECT_TESTS:-"notif-* libseccomp-example* crun-example* nested-fuzz*"}
 # The builds of seccomp_bpf that run in the guest: native, compat.
 BPF_BUILDS=${BPF_BUILDS:-"seccomp_bpf seccomp_bpf_ia32"}
 SCHEMA=$HARNESS/tests/schema/junit.xsd
@@ -177,6 +184,10 @@ check_results_files() {
 		"$CHECK_KTAP" >/dev/null || true
 }
 
+# The kernels (harness/config/kernels.sh: kernel_field).
+# shellcheck source=harness/config/kernels.sh
+source "$HARNESS/config/kernels.sh"
+
 # The parts, one file a job (harness/check/).
 # shellcheck source=harness/check/kernels.sh
 source "$HARNESS/check/kernels.sh"
@@ -201,10 +212,14 @@ run_part() {
 	after) check_after ;;
 	before) check_before ;;
 	stock) check_stock ;;
-	series) check_series ;;
-	mutants) check_mutants ;;
+	series) check_series after ;;
+	rfc) check_series nested ;;
+	nested) check_nested ;;
+	mutants) check_mutants after ;;
+	rfc-mutants) check_mutants nested ;;
 	bench) check_bench ;;
-	debug) check_debug ;;
+	debug) check_debug after ;;
+	debug-nested) check_debug nested ;;
 	arch) check_arch ;;
 	package) check_package ;;
 	harness) check_harness ;;
@@ -218,8 +233,8 @@ run_part() {
 	PART_META+=(--meta "part_${part}_seconds=$secs")
 }
 
-PARTS_DEFAULT="after before stock mutants bench debug package series harness"
-PARTS_ALL="$PARTS_DEFAULT arch"
+PARTS_DEFAULT="after before stock nested mutants rfc-mutants bench debug package series rfc harness"
+PARTS_ALL="$PARTS_DEFAULT debug-nested arch"
 
 main() {
 	local -a parts=("${@:-$PARTS_DEFAULT}")
@@ -230,6 +245,7 @@ main() {
 		run_part "$part"
 	done
 	check_results_files
+	[ -z "${FUZZ_SUMMARY:-}" ] || echo "check: nested-fuzz: $FUZZ_SUMMARY"
 	echo "check: $PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
 }

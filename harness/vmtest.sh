@@ -67,7 +67,7 @@ cmd_run() {
 		stage_config after
 		stage_kernel after
 	fi
-	stage_selftests
+	stage_selftests "$which"
 	stage_initramfs
 	stage_tests "$which"
 }
@@ -88,7 +88,7 @@ cmd_shell() {
 		stage_config after
 		stage_kernel after
 	fi
-	stage_selftests
+	stage_selftests "$which"
 	stage_initramfs
 	if [ -n "$T" ]; then
 		append="vmtest.tests=$(IFS=,; mapfile -t s < <(select_tests); echo "${s[*]}")"
@@ -105,9 +105,9 @@ main() {
 	run) cmd_run "$@" ;;
 	test) cmd_test "$@" ;;
 	shell) cmd_shell "$@" ;;
-	prepare) stage_prepare ;;
+	prepare) stage_prepare "$@" ;;
 	build) stage_build "$@" ;;
-	selftests) stage_selftests ;;
+	selftests) stage_selftests "$@" ;;
 	kselftest-install) cmd_kselftest_install ;;
 	series) cmd_series "$@" ;;
 	paths) cmd_paths ;;

@@ -9,9 +9,12 @@
 # The tests the series adds: TEST/TEST_F names in the after tree's
 # seccomp_bpf.c that the before tree does not have.
 
+# (TEST and TEST_SIGNAL are "global.NAME", TEST_F* "FIXTURE.NAME"; the
+# names of fixture variants are not in the source: compare sets of names
+# taken the same way, or take them from a run, as check_nested does.)
 test_names() {
-	sed -n -E 's/^TEST(_SIGNAL|_F|_F_SIGNAL|_F_TIMEOUT)?\(([a-z0-9_]+)(, *([a-z0-9_]+))?.*/\2 \4/p' "$1" |
-		awk '{ if ($2 != "") print $1 "." $2; else print "global." $1 }' | sort -u
+	sed -n -E 's/^TEST(_SIGNAL)?\(([A-Za-z0-9_]+).*/global.\2/p;
+		s/^TEST_F(_SIGNAL|_TIMEOUT)?\(([A-Za-z0-9_]+), *([A-Za-z0-9_]+).*/\2.\3/p' "$1" | sort -u
 }
 
 load_new() {
@@ -143,6 +146,102 @@ check_stock() {
 	check_programs stock PASS
 	check_results stock "$LINE"
 	check_sample stock "$O/console-stock.log" "vmtest-sample: exit=0" "!$SAMPLE_FALLBACK"
+	check_fuzz stock "$LOGS/check-stock.log" "no flags"
+}
+
+# check_fuzz KERNEL LOG MODE: vmtest:nested-fuzz (harness/guest/nested-fuzz.c)
+# compared the model of harness/guest/nested-model.h with KERNEL in MODE
+# ("no flags": the stock decision; "flags": flags at random, the nested
+# decision) and found no difference; its pass/fail is check_programs'.
+check_fuzz() {
+	local which=$1 log=$2 mode=$3 sum
+
+	sum=$(tr -d '\r' <"$log" | sed -n 's/^# # nested-fuzz: \(.*\)$/\1/p' | tail -n1)
+	if [[ $sum == *", $mode)" && $sum == *" 0 differences,"* ]]; then
+		FUZZ_SUMMARY+="${FUZZ_SUMMARY:+; }$which: ${sum%%, 0 differences*}"
+		step "$which kernel: nested-fuzz: the model's decision is the kernel's ($mode): ${sum%% (seed*}" PASS
+	else
+		step "$which kernel: nested-fuzz: the model's decision is the kernel's ($mode)" FAIL \
+			"${sum:-no summary line} (log: $log)"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# nested kernel: the RFC (rfc/) on the stock tree, and its differential.
+# The nested tree's seccomp_bpf (the stock tests and the RFC's) runs as
+# seccomp_bpf_nested on the stock kernel (part stock) and on the nested one
+# (suites in harness/config/kernels.sh): on stock, every stock test passes
+# and every test the RFC adds skips; on nested, the same stock tests pass
+# (the same set) and every new one passes.  The series' tests (the after
+# tree's seccomp_bpf) pass on both: the ABI of CONTINUE is the same.
+
+# rfc_verdicts KERNEL LIST VERDICT: the names of LIST (one per line, without
+# "seccomp_bpf_nested:") whose verdict in results-KERNEL.tsv is not
+# VERDICT (or that did not run), one per line.
+rfc_verdicts() {
+	local which=$1 list=$2 want=$3
+
+	comm -23 <(sort -u <<<"$list") \
+		<(sed -n "s/^seccomp_bpf_nested:\(.*\)$(printf '\t')$want\$/\1/p" "$O/results-$which.tsv" | sort -u)
+}
+
+# stock_ran KERNEL NEW: the cases of seccomp_bpf_nested that ran on KERNEL
+# (fixture variants included), but for the RFC's tests NEW, one per line.
+stock_ran() {
+	comm -23 <(sed -n 's/^seccomp_bpf_nested:\([^\t]*\)\t.*/\1/p' "$O/results-$1.tsv" | sort -u) \
+		<(sort -u <<<"$2")
+}
+
+check_nested() {
+	local stock_tests rfc_new bad n which
+
+	echo "check: [nested] the RFC's kernel: the stock tests, the RFC's and the series' (log: $LOGS/check-nested.log)"
+	run_suite "nested kernel" "$LOGS/check-nested.log" \
+		"every stock, RFC and series test passes" "$VMTEST" run nested || return 0
+	check_programs nested PASS
+	check_results nested "$LINE"
+	rfc_new=$(comm -13 \
+		<(test_names "$O/trees/stock/tools/testing/selftests/seccomp/seccomp_bpf.c") \
+		<(test_names "$O/trees/nested/tools/testing/selftests/seccomp/seccomp_bpf.c"))
+	n=$(grep -c . <<<"$rfc_new" || true)
+	if [ "$n" -eq 0 ]; then
+		step "nested kernel: the RFC adds tests to seccomp_bpf" FAIL "none in the nested tree"
+		return
+	fi
+	if [ ! -s "$O/results-stock.tsv" ]; then
+		step "stock kernel: seccomp_bpf_nested ran" FAIL "no results: run part stock"
+		return
+	fi
+	# The stock tests: what ran on the stock kernel, variants included.
+	stock_tests=$(stock_ran stock "$rfc_new")
+	if [ "$(stock_ran nested "$rfc_new")" = "$stock_tests" ]; then
+		step "nested kernel: seccomp_bpf_nested: the same $(grep -c . <<<"$stock_tests") stock tests ran as on stock" PASS
+	else
+		step "nested kernel: seccomp_bpf_nested: the same stock tests ran as on stock" FAIL \
+			"$(diff <(echo "$stock_tests") <(stock_ran nested "$rfc_new") | grep '^[<>]' | tr '\n' ' ')"
+	fi
+	for which in stock nested; do
+		bad=$(rfc_verdicts "$which" "$stock_tests" PASS | tr '\n' ' ')
+		if [ -z "$bad" ]; then
+			step "$which kernel: seccomp_bpf_nested: the $(grep -c . <<<"$stock_tests") stock tests pass" PASS
+		else
+			step "$which kernel: seccomp_bpf_nested: the stock tests pass" FAIL "$bad"
+		fi
+	done
+	bad=$(rfc_verdicts stock "$rfc_new" SKIP | tr '\n' ' ')
+	if [ -z "$bad" ]; then
+		step "stock kernel: seccomp_bpf_nested: the RFC's $n new tests skip" PASS
+	else
+		step "stock kernel: seccomp_bpf_nested: the RFC's $n new tests skip" FAIL "$bad"
+	fi
+	bad=$(rfc_verdicts nested "$rfc_new" PASS | tr '\n' ' ')
+	if [ -z "$bad" ]; then
+		step "nested kernel: seccomp_bpf_nested: the RFC's $n new tests pass" PASS
+	else
+		step "nested kernel: seccomp_bpf_nested: the RFC's $n new tests pass" FAIL "$bad"
+	fi
+	check_new_ran nested
+	check_fuzz nested "$LOGS/check-nested.log" flags
 }
 
 # check_sample KERNEL CONSOLE LINE...: the guest ran the sample

@@ -26,17 +26,23 @@ timeouts_only() {
 	printf '%s\n' "${failed[@]}"
 }
 
+# check_debug [KERNEL]: the debug variant of KERNEL (default after; part
+# debug, and debug-nested for the RFC's kernel in make check-debug).
 check_debug() {
-	local log=$LOGS/check-debug.log opt missing=() console rc=0 p f note=
-	local kb=$O/kbuild/after-debug what="every test passes, no splat on the console"
+	local which=${1:-after} log opt missing=() console rc=0 p f note='' kb label
+	local what="every test passes, no splat on the console"
 	local -a slow=() bins=()
 
-	echo "check: [debug] after kernel with KASAN, lockdep, UBSAN, kmemleak, hung-task and lockup detectors (log: $log)"
-	DEBUG=1 "$VMTEST" run after >"$log" 2>&1 || rc=$?
+	log=$LOGS/check-debug$([ "$which" = after ] || echo "-$which").log
+	kb=$O/kbuild/$which-debug
+	label="$which-debug kernel"
+	[ "$which" != after ] || label="debug kernel"
+	echo "check: [debug] $which kernel with KASAN, lockdep, UBSAN, kmemleak, hung-task and lockup detectors (log: $log)"
+	DEBUG=1 "$VMTEST" run "$which" >"$log" 2>&1 || rc=$?
 	LINE=$(tail -n1 "$log")
 	if [[ $LINE != vmtest:* ]]; then
 		grep '^\[' "$log" | tail -n 5 | sed 's/^/    /'
-		step "debug kernel: build and run" FAIL "no vmtest summary, see $log"
+		step "$label: build and run" FAIL "no vmtest summary, see $log"
 		return
 	fi
 	read -r p f _ < <(counts "$LINE")
@@ -45,16 +51,16 @@ check_debug() {
 	# only ran past kselftest_harness's 30 s (and no splat, no other
 	# failure) is run once more, its binary alone, and must pass then.
 	if [ "$f" -gt 0 ]; then
-		mapfile -t slow < <(timeouts_only "$O/results-after-debug.tsv" "$O/console-after-debug.log")
+		mapfile -t slow < <(timeouts_only "$O/results-$which-debug.tsv" "$O/console-$which-debug.log")
 	fi
 	if [ "$f" -gt 0 ] && [ "${#slow[@]}" -eq "$f" ]; then
 		mapfile -t bins < <(printf '%s\n' "${slow[@]%%:*}" | sort -u)
 		echo "    ${#slow[@]} case(s) ran past their timeout: ${slow[*]}; running ${bins[*]} again"
-		if RUN_NAME=after-debug-retry T="@($(IFS='|'; echo "${bins[*]}"))" DEBUG=1 \
-			"$VMTEST" test after >"$log.retry" 2>&1 &&
+		if RUN_NAME=$which-debug-retry T="@($(IFS='|'; echo "${bins[*]}"))" DEBUG=1 \
+			"$VMTEST" test "$which" >"$log.retry" 2>&1 &&
 		   ! grep -qvF -f <(printf '%s\tPASS\n' "${slow[@]}") \
-			<(grep -F -f <(printf '%s\t\n' "${slow[@]}") "$O/results-after-debug-retry.tsv") &&
-		   [ "$(grep -cF -f <(printf '%s\tPASS\n' "${slow[@]}") "$O/results-after-debug-retry.tsv")" -eq "${#slow[@]}" ]; then
+			<(grep -F -f <(printf '%s\t\n' "${slow[@]}") "$O/results-$which-debug-retry.tsv") &&
+		   [ "$(grep -cF -f <(printf '%s\tPASS\n' "${slow[@]}") "$O/results-$which-debug-retry.tsv")" -eq "${#slow[@]}" ]; then
 			p=$((p + f)); f=0; rc=0
 			note=" (${slow[*]}: past the 30 s timeout on the first run, passed when run again: $(tail -n1 "$log.retry"))"
 		else
@@ -64,26 +70,26 @@ check_debug() {
 	PASSED=$((PASSED + p))
 	FAILED=$((FAILED + f))
 	if [ "$rc" -eq 0 ] && [ "$f" -eq 0 ] && [ "$p" -gt 0 ]; then
-		step "debug kernel: $what" PASS "$LINE$note"
+		step "$label: $what" PASS "$LINE$note"
 	else
-		step "debug kernel: $what" FAIL "$LINE$note"
+		step "$label: $what" FAIL "$LINE$note"
 	fi
 	while read -r opt; do
 		grep -qx "$opt" "$kb/.config" 2>/dev/null || missing+=("$opt")
 	done < <(grep -E '^CONFIG_[A-Z0-9_]+=y$' "$HARNESS/config/debug.config")
 	if [ "${#missing[@]}" -eq 0 ]; then
-		step "debug kernel: every =y option of debug.config is in its .config" PASS
+		step "$label: every =y option of debug.config is in its .config" PASS
 	else
-		step "debug kernel: every =y option of debug.config is in its .config" FAIL "${missing[*]}"
+		step "$label: every =y option of debug.config is in its .config" FAIL "${missing[*]}"
 	fi
-	console=$O/console-after-debug.log
+	console=$O/console-$which-debug.log
 	if grep -q '^vmtest-guest: kmemleak scan' "$console" &&
 	   ! grep -q 'unreferenced object' "$console"; then
-		step "debug kernel: kmemleak scanned after the tests, nothing suspected" PASS
+		step "$label: kmemleak scanned after the tests, nothing suspected" PASS
 	else
-		step "debug kernel: kmemleak scanned after the tests, nothing suspected" FAIL "see $console"
+		step "$label: kmemleak scanned after the tests, nothing suspected" FAIL "see $console"
 	fi
-	check_programs after-debug PASS
+	check_programs "$which-debug" PASS
 	# The stress and fuzz totals, as the programs printed them.
 	grep -E '^# # (notifications handled|replies by kind|calls:|signals:|supervisor restarts|seed |[0-9]+ ioctls checked)' \
 		"$console" | tr -d '\r' | sed 's/^# # /    /' || true

@@ -40,10 +40,12 @@
  * notification also carries T's pid, __NR_write, the arch, DATA_FD and
  * the buffer, and a listener asked twice gives ids that follow.
  *
- * Modes: by default the flag is set at random (SKIP on a kernel that
- * refuses it with EINVAL); --no-flags (or NESTED_FUZZ_NO_FLAGS=1) never
- * sets it, and checks the model against a stock kernel.  SKIP on a kernel
- * without SECCOMP_USER_NOTIF_FLAG_CONTINUE.
+ * Modes: by default the flag is set at random; on a kernel that refuses
+ * it with EINVAL (mainline, the stock kernel) the fuzzer says so and never
+ * sets it, which checks the model's stock decision against that kernel.
+ * --no-flags (or NESTED_FUZZ_NO_FLAGS=1) never sets it on any kernel.
+ * The mode is in the summary line ("flags" or "no flags").  SKIP on a
+ * kernel without SECCOMP_USER_NOTIF_FLAG_CONTINUE.
  *
  * Seed: -s SEED or VMTEST_SEED, else from the time; printed.  A chain is
  * generated from the seed alone, so -s SEED -o K replays chain K.
@@ -83,6 +85,7 @@
 
 #include "kselftest.h"
 #include "nested-model.h"
+#include "notif-util.h"
 
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
@@ -216,24 +219,6 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static int env_int(const char *name, int def, int min, int max)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (!s || !*s)
-		return def;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max) {
-		ksft_print_msg("ignoring %s=%s (want %d..%d), using %d\n",
-			       name, s, min, max, def);
-		return def;
-	}
-	return v;
 }
 
 /* Chain generation: from the seed only. */
@@ -997,63 +982,6 @@ static void note_coverage(const struct chain *ch, const struct nm_result *r)
 		}
 }
 
-static int kmsg_splats(const char *mark)
-{
-	static const char * const pats[] = {
-		"BUG:", "WARNING:", "Oops", "KASAN", "UBSAN",
-		"possible circular locking", "possible recursive locking",
-		"suspicious RCU usage", "INFO: task", "general protection",
-		"Kernel panic", "refcount_t:", "kernel BUG",
-	};
-	char *kbuf, *p, *line, *eol;
-	int size, n, hits = 0;
-	unsigned int i;
-
-	size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
-	if (size <= 0)
-		return -1;
-	kbuf = malloc(size + 1);
-	if (!kbuf)
-		return -1;
-	n = klogctl(3, kbuf, size);	/* SYSLOG_ACTION_READ_ALL */
-	if (n < 0) {
-		free(kbuf);
-		return -1;
-	}
-	kbuf[n] = '\0';
-	p = kbuf;
-	for (line = strstr(kbuf, mark); line; line = strstr(line + 1, mark))
-		p = line;
-	for (line = p; *line; line = eol + 1) {
-		eol = strchr(line, '\n');
-		if (!eol)
-			eol = line + strlen(line);
-		for (i = 0; i < ARRAY_SIZE(pats); i++) {
-			if (memmem(line, eol - line, pats[i], strlen(pats[i]))) {
-				if (hits++ < 5)
-					ksft_print_msg("kernel log: %.*s\n",
-						       (int)(eol - line), line);
-				break;
-			}
-		}
-		if (!*eol)
-			break;
-	}
-	free(kbuf);
-	return hits;
-}
-
-static void kmsg_mark(const char *mark)
-{
-	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	if (write(fd, mark, strlen(mark)) < 0)
-		ksft_print_msg("write /dev/kmsg: %s\n", strerror(errno));
-	close(fd);
-}
-
 /*
  * Can this kernel run the fuzzer?  One chain with a live listener that
  * continues (SECCOMP_USER_NOTIF_FLAG_CONTINUE), and unless --no-flags one
@@ -1083,8 +1011,11 @@ static void probe(void)
 	ch.m.f[0].listener = NM_L_NONE;
 	ch.m.f[0].nested = true;
 	run_chain(&ch, &s);
-	if (s.setup_failed && s.setup_err == EINVAL)
-		ksft_exit_skip("kernel lacks SECCOMP_FILTER_FLAG_ALLOW_NESTED_LISTENERS (EINVAL); --no-flags checks the model against it\n");
+	if (s.setup_failed && s.setup_err == EINVAL) {
+		ksft_print_msg("the kernel refuses SECCOMP_FILTER_FLAG_ALLOW_NESTED_LISTENERS (EINVAL): no flags, the stock decision\n");
+		no_flags = true;
+		return;
+	}
 	if (s.setup_failed || s.hang)
 		ksft_exit_fail_msg("probe chain with the flag failed: %s\n",
 				   s.setup_failed ? strerror(s.setup_err) :
@@ -1110,7 +1041,7 @@ int main(int argc, char **argv)
 		COV_EBUSY, COV_TIE, COV_DENIAL, COV_RUN, COV_REPLY_END,
 		COV_TRAP, COV_KILL, COV_FORK,
 	};
-	int scale, nchains, only = -1, opt, i, diffs, splats;
+	int scale, nchains, only = -1, opt, i, diffs;
 	long long t0, deadline;
 	struct nm_result want;
 	bool cov_ok = true, stopped = false;
@@ -1128,7 +1059,7 @@ int main(int argc, char **argv)
 		seed = strtoull(e, NULL, 0);
 	e = getenv("NESTED_FUZZ_NO_FLAGS");
 	no_flags = e && *e && strcmp(e, "0");
-	scale = env_int("VMTEST_SCALE", 1, 1, 1000);
+	scale = nu_env_int("VMTEST_SCALE", 1, 1, 1000);
 	nchains = CHAINS * scale;
 	while ((opt = getopt_long(argc, argv, "Fs:n:o:", opts, NULL)) != -1) {
 		switch (opt) {
@@ -1150,12 +1081,6 @@ int main(int argc, char **argv)
 					   argv[0]);
 		}
 	}
-	ksft_print_msg("seed %" PRIu64 " (replay: VMTEST_SEED=%" PRIu64 " or -s %" PRIu64 "), %s %d, %s\n",
-		       seed, seed, seed, only >= 0 ? "only chain" : "chains",
-		       only >= 0 ? only : nchains,
-		       no_flags ? "no flags (--no-flags: the stock kernel)" :
-				  "flags at random (the nested kernel)");
-
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
 		ksft_exit_fail_msg("PR_SET_CHILD_SUBREAPER: %s\n",
 				   strerror(errno));
@@ -1167,8 +1092,13 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("signalfd: %s\n", strerror(errno));
 
 	probe();
+	ksft_print_msg("seed %" PRIu64 " (replay: VMTEST_SEED=%" PRIu64 " or -s %" PRIu64 "), %s %d, %s\n",
+		       seed, seed, seed, only >= 0 ? "only chain" : "chains",
+		       only >= 0 ? only : nchains,
+		       no_flags ? "no flags (the stock decision)" :
+				  "flags at random (the nested decision)");
 	ksft_set_plan(5);
-	kmsg_mark(mark);
+	nu_kmsg_mark(mark);
 
 	rnd_s = seed;
 	t0 = now_ms();
@@ -1233,13 +1163,7 @@ int main(int argc, char **argv)
 		ksft_test_result_skip("coverage: every decision of the model taken (partial run)\n");
 	else
 		ksft_test_result(cov_ok, "coverage: every decision of the model taken\n");
-	splats = kmsg_splats(mark);
-	if (splats < 0) {
-		ksft_test_result_skip("kernel log: no splat (can't read it)\n");
-	} else {
-		ksft_print_msg("kernel log: %d splats\n", splats);
-		ksft_test_result(!splats, "kernel log: no splat\n");
-	}
+	nu_result_splats(mark);
 	if (ksft_get_fail_cnt())
 		ksft_print_msg("replay with VMTEST_SEED=%" PRIu64 " (or -s %" PRIu64 ")%s\n",
 			       seed, seed, no_flags ? " --no-flags" : "");

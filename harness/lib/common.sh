@@ -190,27 +190,6 @@ run_logged() {
 # shellcheck source=harness/config/kernels.sh
 source "$HARNESS/config/kernels.sh"
 
-# kernel_field NAME FIELD: base, patches, export or what of kernel NAME
-# (nothing for an empty field); fails for a name not in the table.
-kernel_field() {
-	awk -F'|' -v name="$1" -v field="$2" '
-		function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
-		/^[ \t]*#/ || NF < 5 { next }
-		trim($1) == name {
-			i = field == "base" ? 2 : field == "patches" ? 3 : field == "export" ? 4 : 5
-			print trim($i); found = 1; exit
-		}
-		END { exit !found }' <<<"$KERNELS"
-}
-
-# kernel_names: the names of the table, in its order.
-kernel_names() {
-	awk -F'|' '/^[ \t]*#/ || NF < 5 { next } { gsub(/[ \t]/, "", $1); print $1 }' <<<"$KERNELS"
-}
-
-# is_kernel NAME: is NAME a kernel of the table?
-is_kernel() { kernel_field "$1" base >/dev/null; }
-
 # need_kernel STAGE NAME: die unless NAME is a kernel of the table.
 need_kernel() {
 	is_kernel "$2" ||

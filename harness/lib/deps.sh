@@ -60,6 +60,7 @@ vmtest  cmd rsync              rsync                    selftests (kselftest lib
 vmtest  cmd cpio               cpio                     initramfs
 vmtest  cmd gzip               gzip                     initramfs
 vmtest  pkg busybox-static     busybox-static           initramfs (a static busybox: the guest userland)
+vmtest  cmd crun               crun                     initramfs (vmtest:crun-example: crun, its libraries and the loader)
 vmtest  cmd qemu-system-x86_64 qemu-system-x86          boot, accelerator probe
 vmtest  cmd python3            python3                  tests (ktap.py)
 vmtest  cmd gnuplot            gnuplot-nox              make bench (harness/bench.sh: the PNG chart)

@@ -10,8 +10,11 @@
 #                                (-m32: compat syscalls, AUDIT_ARCH_I386)
 #   vmtest:NAME                  the project's own guest programs (KTAP):
 #                                harness/guest/$GUEST_PROGS, notif-compat
-#                                (built with $COMPAT_CFLAGS), and the
-#                                libseccomp example's checks
+#                                (built with $COMPAT_CFLAGS), the
+#                                libseccomp example's checks, and the OCI
+#                                agent's under Debian's crun (crun-example,
+#                                in a guest of the host's arch only: the
+#                                initramfs gets the host's crun)
 
 # Set by the arch data (harness/config/arch/$ARCH.sh); x86_64 defaults.
 : "${COMPAT_CFLAGS=-m32}"
@@ -22,20 +25,22 @@
 VMTEST_PROG_TIMEOUT=${VMTEST_PROG_TIMEOUT:-120}
 # The project's guest programs (harness/guest/NAME.c, KTAP, -lpthread), in
 # the order they run.
-GUEST_PROGS=${GUEST_PROGS-notif-stress notif-fuzz}
+GUEST_PROGS=${GUEST_PROGS-notif-stress notif-fuzz nested-fuzz}
 
-# kst_make BUILD INSTALL CFLAGS [TARGET]: the seccomp kselftests.
+# kst_make BUILD INSTALL CFLAGS [TARGET [TREE]]: the seccomp kselftests of
+# TREE (a kernel of the table, default after), against the after headers.
 kst_make() {
-	local build=$1 install=$2 cflags=$3 target=${4:-install} hdr log
+	local build=$1 install=$2 cflags=$3 target=${4:-install} tree=${5:-after} hdr log
 	local -a extra
 
 	hdr=$(kbuild_dir after)/usr/include
 	read -ra extra <<<"$KST_MAKE_ARGS"
 	log=$LOGS/selftests$ARCH_SUFFIX$([ "$cflags" = -static ] || echo -compat).log
 	[ "$target" = install ] || log=$LOGS/kselftest-$target.log
+	[ "$tree" = after ] || log=$LOGS/selftests-$tree$ARCH_SUFFIX.log
 	mkdir -p "$build"
 	run_logged selftests "$log" \
-		env CFLAGS="$cflags" make -C "$TREES/after/tools/testing/selftests" \
+		env CFLAGS="$cflags" make -C "$TREES/$tree/tools/testing/selftests" \
 		"${extra[@]}" TARGETS=seccomp O="$build" KHDR_INCLUDES="-isystem $hdr" \
 		INSTALL_PATH="$install" -j"$JOBS" "$target"
 	[ -x "$install/run_kselftest.sh" ] ||
@@ -73,7 +78,7 @@ guest_cc() {
 }
 
 stage_selftests() {
-	local tree=$TREES/after hdr guest=$KST_GUEST src name
+	local which=${1:-after} tree=$TREES/after hdr guest=$KST_GUEST src name suite
 
 	hdr=$(kbuild_dir after)/usr/include
 	[ -f "$hdr/linux/seccomp.h" ] ||
@@ -88,6 +93,16 @@ stage_selftests() {
 		cp "$KST_INSTALL-compat/seccomp/seccomp_bpf" \
 			"$guest/seccomp/seccomp_bpf$COMPAT_SUFFIX"
 		echo "seccomp:seccomp_bpf$COMPAT_SUFFIX" >>"$guest/kselftest-list.txt"
+	fi
+	# The seccomp_bpf of the trees that this kernel's row names (suites
+	# in harness/config/kernels.sh), as seccomp:seccomp_bpf_NAME.
+	if is_kernel "$which"; then
+		for suite in $(kernel_field "$which" suites); do
+			stage_tree "$suite"
+			kst_make "$KST_BUILD-$suite" "$KST_INSTALL-$suite" -static install "$suite"
+			cp "$KST_INSTALL-$suite/seccomp/seccomp_bpf" "$guest/seccomp/seccomp_bpf_$suite"
+			echo "seccomp:seccomp_bpf_$suite" >>"$guest/kselftest-list.txt"
+		done
 	fi
 
 	# The project's guest programs, a kselftest collection of their own.
@@ -110,11 +125,34 @@ stage_selftests() {
 		cp "$HARNESS/guest/libseccomp-example.sh" "$guest/vmtest/libseccomp-example"
 		echo "vmtest:libseccomp-example" >>"$guest/kselftest-list.txt"
 	fi
+	if [ -f "$TOP/examples/oci-agent/agent.c" ] && [ "$ARCH" = "$(uname -m)" ]; then
+		guest_cc "$KST_DIR/oci-agent" "$TOP/examples/oci-agent/agent.c"
+		guest_cc "$KST_DIR/oci-client" "$HARNESS/guest/oci-client.c"
+		cp "$HARNESS/guest/crun-example.sh" "$guest/vmtest/crun-example"
+		echo "vmtest:crun-example" >>"$guest/kselftest-list.txt"
+	fi
 
 	# The sample that continues, for the guest (kbuild links it against
 	# the host's libc).
 	guest_cc "$KST_DIR/user-trap" "$tree/samples/seccomp/user-trap.c"
 	say selftests "$(tr '\n' ' ' <"$guest/kselftest-list.txt")installed in $guest"
+}
+
+# initramfs_dynamic ROOT NAME: the host's program NAME (in PATH, from the
+# package NAME), dynamically linked, in ROOT, with every library ldd lists
+# and the loader, each at its host path.
+initramfs_dynamic() {
+	local root=$1 prog lib libs
+
+	prog=$(command -v "$2" || true)
+	[ -f "${prog:-/nonexistent}" ] ||
+		die initramfs "$2 not found: run 'harness/vmtest.sh deps' (package $2)"
+	libs=$(ldd "$prog" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}') ||
+		die initramfs "ldd $prog failed"
+	for lib in "$prog" $libs; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
 }
 
 stage_initramfs() {
@@ -151,11 +189,16 @@ stage_initramfs() {
 	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 	cp -a "$KST_GUEST" "$root/kselftest"
-	for prog in user-trap libseccomp-supervisor; do
+	for prog in user-trap libseccomp-supervisor oci-agent oci-client; do
 		if [ -f "$KST_DIR/$prog" ]; then
 			cp "$KST_DIR/$prog" "$root/usr/bin/$prog"
 		fi
 	done
+	# vmtest:crun-example: Debian's crun, with the libraries ldd names
+	# and the loader, at the host's paths.
+	if grep -qx vmtest:crun-example "$KST_GUEST/kselftest-list.txt"; then
+		initramfs_dynamic "$root" crun
+	fi
 	# make kselftest-install's tarball, when there is one: the guest runs
 	# it as a CI system would (vmtest.kselftest-tar=1).
 	if [ -f "$KST_TARBALL" ]; then

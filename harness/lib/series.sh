@@ -22,8 +22,12 @@ PROJECT_IDENTITY="Seed 6ee4f564 maintainers <maintainers@users.noreply.r-seed-6e
 # and the people of the v1 thread, at their addresses in MAINTAINERS (Tyler
 # Hicks's: eCryptfs) or .mailmap; bpf@ is only a keyword hit (K: in
 # MAINTAINERS) of the word "bpf" in seccomp code.
+# For the RFC: linux-api, the author of the earlier nested-listener series
+# and the people who reviewed it (the addresses they used there), and Jann
+# Horn, who raised the bypass of older filters in 2019.
 declare -A SERIES_EXTRA_CC=(
 	[after]="linux-api@vger.kernel.org|Christian Brauner <brauner@kernel.org>|Tycho Andersen <tycho@tycho.pizza>|Jann Horn <jannh@google.com>|Tyler Hicks <code@tyhicks.com>"
+	[nested]="linux-api@vger.kernel.org|Alexander Mikhalitsyn <aleksandr.mikhalitsyn@canonical.com>|Aleksa Sarai <cyphar@cyphar.com>|Andrei Vagin <avagin@gmail.com>|Tycho Andersen <tycho@tycho.pizza>|Christian Brauner <brauner@kernel.org>|Stéphane Graber <stgraber@stgraber.org>|Jann Horn <jannh@google.com>"
 )
 SERIES_DROP='^(bpf@vger\.kernel\.org)$'
 
@@ -59,9 +63,11 @@ series_recipients() {
 		# shellcheck disable=SC2016 # sh -c with positional arguments
 		run_logged series "$LOGS/series-b4.log" sh -c '
 			git clone -q --shared -b "$3" "$1" "$2" &&
-			cd "$2" && { [ "$4" = stock ] || git branch -q "$4" "origin/$4"; } &&
+			cd "$2" && { git rev-parse -q --verify "refs/tags/$4" >/dev/null ||
+				     git branch -q "$4" "origin/$4"; } &&
+			git branch -q b4-base "$4" &&
 			git config b4.prep-cover-strategy branch-description &&
-			b4 prep -e "$4" && b4 prep --auto-to-cc' sh "$REPO" "$tmp/t" "$which" "$base"
+			b4 prep -e b4-base && b4 prep --auto-to-cc' sh "$REPO" "$tmp/t" "$which" "$base"
 		{
 			echo "$key"
 			git -C "$tmp/t" config "branch.$which.description" |
