@@ -134,7 +134,7 @@ stage_bench_initramfs() {
 	guest_cc "$BENCH/notif-bench" "$HARNESS/guest/notif-bench.c" -lpthread
 	kst=$KST_INSTALL/seccomp/seccomp_benchmark
 	if [ ! -x "$kst" ]; then
-		stage_selftests
+		stage_selftests after
 	fi
 	command -v busybox >/dev/null ||
 		bench_die "busybox not found: apt-get install busybox-static"

@@ -24,8 +24,12 @@ export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@localhost
 export GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@localhost
 STEP_OUT=$tmp/step.out
 step() { printf '%s %s: %s\n' "$2" "$1" "${3:-}" >"$STEP_OUT"; }
+# shellcheck source=harness/config/kernels.sh
+source "$HARNESS/config/kernels.sh"
 # shellcheck source=harness/check/series.sh
 source "$HARNESS/check/series.sh"
+# The after kernel's series (patches/ on the before tree), as part series.
+series_setup after
 
 # shellcheck disable=SC2016 # a sed script: the quotes are meant
 pinned=$(sed -n 's/^DEBIAN_SRC_VERSION=\${DEBIAN_SRC_VERSION:-\(.*\)}$/\1/p' "$HARNESS/lib/common.sh")
@@ -71,14 +75,14 @@ cover "$head"
 expect base-matches "^PASS series: .*: ${head:0:12}$"
 
 cover 0123456789abcdef0123456789abcdef01234567
-expect base-stale-series "^FAIL series: .*: base-commit: 0123456789ab, before tree ${head:0:12} \(from the pinned Linux .*\): run 'make series'"
+expect base-stale-series "^FAIL series: .*: base-commit: 0123456789ab, base ${head:0:12} \(from the pinned Linux .*\): run 'make series K=after'"
 
 KSRC=$tmp/linux expect base-other-tree-ksrc "^FAIL .*the before tree is .*, not the pinned source \(linux-source-6.12 $pinned; KSRC=$tmp/linux\)"
 
 head=$(before_tree "Linux 6.12.999 (Debian linux-source-6.12 6.12.999-1~deb12u1)")
 expect base-other-debian-version "^FAIL .*: the before tree is 'Linux 6.12.999 \(Debian linux-source-6.12 6.12.999-1~deb12u1\)', not the pinned source \(linux-source-6.12 $pinned\)"
 
-DEBIAN_SRC_VERSION=6.12.999-1~deb12u1 expect base-pin-from-the-environment "^FAIL .*\(from the pinned Linux 6.12.999 .*\): run 'make series'"
+DEBIAN_SRC_VERSION=6.12.999-1~deb12u1 expect base-pin-from-the-environment "^FAIL .*\(from the pinned Linux 6.12.999 .*\): run 'make series K=after'"
 
 cover ""
 expect base-no-line "^FAIL .*: no base-commit: line in $TOP/patches/0000-cover-letter.patch"
