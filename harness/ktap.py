@@ -42,6 +42,11 @@ PASS, FAIL, SKIP, XFAIL = "pass", "fail", "skip", "xfail"
 # "[   12.345678] " or "[   12.345678][    T1] ": a printk line prefix
 TIMESTAMP = re.compile(r"\[\s*\d+\.\d+\](?:\[\s*[A-Z]?\d+\])? ?")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]")
+# What user space writes to /dev/kmsg in the guest (run_kselftest.sh, the
+# programs' start marks): printed by a kernel without printk timestamps, it
+# can land in the middle of a user space line still in the tty's buffer.
+KMSG = re.compile(r"(?:kselftest: Running tests in \S+"
+                  r"|(?:notif-fuzz|notif-stress|nested-fuzz): start)$")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 VERSION = re.compile(r"^K?TAP version \d+\s*$")
 PLAN = re.compile(r"^1\.\.(\d{1,5})\s*(?:#\s*(.*))?$")  # no garbled 1..9999999
@@ -134,9 +139,13 @@ def clean_lines(lines):
     for raw in lines:
         line = CONTROL.sub("", ANSI.sub("", raw.replace("\r", "")))
         m = TIMESTAMP.search(line)
+        k = KMSG.search(line)
         if m:
             carry += line[:m.start()]
             yield True, line[m.end():]
+        elif k and k.start() > 0:
+            carry += line[:k.start()]
+            yield True, line[k.start():]
         else:
             yield False, carry + line
             carry = ""

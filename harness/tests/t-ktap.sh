@@ -137,6 +137,11 @@ seccomp_bpf:global.mode_strict_support	PASS
 seccomp_bpf:global.mode_filter_support	PASS
 seccomp_bpf:global.no_new_privs_support	PASS" "$TMP/garbage.results"
 
+"${KTAP[@]}" --results "$TMP/kmsg-split.results" "$FIX/kmsg-split.log" >/dev/null
+t_expect_file "ktap: --results names result lines split by a /dev/kmsg write (no printk time)" \
+	"seccomp_bpf_nested:global.kcmp	PASS
+nested-fuzz:model agrees on every chain	PASS" "$TMP/kmsg-split.results"
+
 # stdin, LF line ends, --prefix
 ktap_stdin() {
 	tr -d '\r' <"$1" | "${KTAP[@]}" --prefix seccomp -
