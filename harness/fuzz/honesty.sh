@@ -40,7 +40,8 @@ names=()
 while IFS='|' read -r name what expr; do
 	[[ -z $name || $name == \#* ]] && continue
 	mkdir -p "$D/$name"
-	cp "$HARNESS/guest/nested-fuzz.c" "$HARNESS/guest/nested-model.h" "$D/$name/"
+	cp "$HARNESS/guest/nested-fuzz.c" "$HARNESS/guest/nested-model.h" \
+	   "$HARNESS/guest/notif-util.h" "$D/$name/"
 	sed -i -e "$expr" "$D/$name/nested-model.h"
 	cmp -s "$HARNESS/guest/nested-model.h" "$D/$name/nested-model.h" &&
 		fail "$name: the sed expression changes nothing in nested-model.h: update $BREAKS"
