@@ -170,21 +170,8 @@ struct seen {
 };
 
 /* splitmix64 */
-static uint64_t rnd_s;
-
-static uint64_t rnd64(void)
-{
-	uint64_t z = (rnd_s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static unsigned int below(unsigned int n)
-{
-	return n ? rnd64() % n : 0;
-}
+/* The chains come from the seed alone (notif-util.h's splitmix64). */
+static struct nu_rand rnd;
 
 static uint64_t seed;
 static bool no_flags;
@@ -236,14 +223,14 @@ static void pick_weights(struct weights *wt)
 {
 	static const unsigned int notif[] = { 2, 6, 12 };
 	static const unsigned int trace[] = { 1, 3, 6 };
-	bool denials = !below(4);
+	bool denials = !nu_below(&rnd, 4);
 	int a;
 
 	wt->w[NM_KILL] = denials;
 	wt->w[NM_TRAP] = denials;
 	wt->w[NM_ERRNO] = denials * 2;
-	wt->w[NM_NOTIF] = notif[below(3)];
-	wt->w[NM_TRACE] = trace[below(3)];
+	wt->w[NM_NOTIF] = notif[nu_below(&rnd, 3)];
+	wt->w[NM_TRACE] = trace[nu_below(&rnd, 3)];
 	wt->w[NM_LOG] = 2;
 	wt->w[NM_ALLOW] = 3;
 	for (wt->total = 0, a = 0; a < NM_NACTS; a++)
@@ -252,7 +239,7 @@ static void pick_weights(struct weights *wt)
 
 static enum nm_act pick_act(const struct weights *wt)
 {
-	unsigned int r = below(wt->total);
+	unsigned int r = nu_below(&rnd, wt->total);
 	int a;
 
 	for (a = 0; r >= wt->w[a]; a++)
@@ -268,7 +255,7 @@ static enum nm_reply pick_reply(void)
 		NM_R_ERROR, NM_R_CLOSE,
 	};
 
-	return replies[below(ARRAY_SIZE(replies))];
+	return replies[nu_below(&rnd, ARRAY_SIZE(replies))];
 }
 
 static void gen_chain(struct chain *ch)
@@ -281,18 +268,18 @@ static void gen_chain(struct chain *ch)
 	int i, k;
 
 	memset(ch, 0, sizeof(*ch));
-	ch->m.n = 1 + below(NM_MAXF);
+	ch->m.n = 1 + nu_below(&rnd, NM_MAXF);
 	pick_weights(&wt);
-	live = live_pct[below(3)];
+	live = live_pct[nu_below(&rnd, 3)];
 	for (i = 0; i < ch->m.n; i++) {
 		f = &ch->m.f[i];
 		f->act[NM_ARGS_A] = pick_act(&wt);
 		f->act[NM_ARGS_B] = pick_act(&wt);
-		r = below(10);
+		r = nu_below(&rnd, 10);
 		f->nested = !no_flags && r < 6;
 		notif = f->act[NM_ARGS_A] == NM_NOTIF ||
 			f->act[NM_ARGS_B] == NM_NOTIF;
-		r = below(100);
+		r = nu_below(&rnd, 100);
 		if (r < (notif ? live : 10))
 			f->listener = NM_L_LIVE;
 		else if (r < (notif ? live + 10 : 15))
@@ -301,25 +288,25 @@ static void gen_chain(struct chain *ch)
 			f->listener = NM_L_NONE;
 		for (k = 0; k < NM_MAXASK; k++)
 			f->reply[k] = pick_reply();
-		ch->fork_before[i] = i && !below(6);
+		ch->fork_before[i] = i && !nu_below(&rnd, 6);
 	}
 	/*
 	 * Half the chains give a live listener to the newest filter that
 	 * notifies, the one asked first; without flags the older ones then
 	 * mostly close theirs, else it would get EBUSY.
 	 */
-	if (below(2)) {
+	if (nu_below(&rnd, 2)) {
 		for (i = ch->m.n - 1; i >= 0; i--)
 			if (ch->m.f[i].act[NM_ARGS_A] == NM_NOTIF)
 				break;
 		if (i >= 0)
 			ch->m.f[i].listener = NM_L_LIVE;
 		while (no_flags && --i >= 0)
-			if (ch->m.f[i].listener == NM_L_LIVE && below(4))
+			if (ch->m.f[i].listener == NM_L_LIVE && nu_below(&rnd, 4))
 				ch->m.f[i].listener = NM_L_CLOSED;
 	}
-	ch->m.tracer = below(2);
-	r = below(5);
+	ch->m.tracer = nu_below(&rnd, 2);
+	r = nu_below(&rnd, 5);
 	if (!NF_EDIT_REGS || r < 3)
 		ch->m.tracer_act = NM_T_CONT;
 	else
@@ -346,21 +333,10 @@ static void chain_str(char *s, size_t len, const struct chain *ch)
 
 static void send_msg(const struct msg *m, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cmsg;
+	int ret = fd >= 0 ? nu_send_fd(CTL_FD, fd, m, sizeof(*m)) :
+		  send(CTL_FD, m, sizeof(*m), MSG_NOSIGNAL) == sizeof(*m) ? 0 : -1;
 
-	if (fd >= 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cmsg = CMSG_FIRSTHDR(&mh);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	}
-	if (sendmsg(CTL_FD, &mh, MSG_NOSIGNAL) != sizeof(*m))
+	if (ret)
 		_exit(4);
 }
 
@@ -430,7 +406,7 @@ static int install_filter(const struct nm_filter *f, int i,
 		.filter = insns,
 	};
 
-	return syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	return nu_seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog);
 }
 
 static void __noreturn chain_child(const struct chain *ch, int ctl, int data)
@@ -538,27 +514,14 @@ static void seen_event(struct seen *s, enum nm_ev_kind kind, int filter,
 
 static void on_ctl(const struct chain *ch, struct seen *s, int ctl)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct msg m;
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cmsg;
 	ssize_t len;
 	int fd;
 
 	for (;;) {
-		mh.msg_controllen = sizeof(cbuf);
-		len = recvmsg(ctl, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		len = nu_recv_fd(ctl, &m, sizeof(m), &fd, MSG_DONTWAIT);
 		if (len <= 0)
 			return;
-		fd = -1;
-		for (cmsg = CMSG_FIRSTHDR(&mh); cmsg;
-		     cmsg = CMSG_NXTHDR(&mh, cmsg))
-			if (cmsg->cmsg_level == SOL_SOCKET &&
-			    cmsg->cmsg_type == SCM_RIGHTS)
-				memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
 		if (len != sizeof(m)) {
 			oddity(s, "short report (%zd bytes)", len);
 			if (fd >= 0)
@@ -1100,7 +1063,7 @@ int main(int argc, char **argv)
 	ksft_set_plan(5);
 	nu_kmsg_mark(mark);
 
-	rnd_s = seed;
+	rnd.s = seed;
 	t0 = now_ms();
 	deadline = t0 + DEADLINE_S * 1000LL * scale;
 	for (i = 0; i < nchains; i++) {
