@@ -8,6 +8,9 @@
 #   before  without the series (build/trees/before)
 #   stock   the untouched import, mainline's own CONTINUE: a worktree of
 #           the before tree at its parent (build/trees/stock)
+#   nested  stock plus the nested-listeners RFC (rfc/, build/trees/nested):
+#           on chains without its flag it must cost what stock does; its
+#           nested-N workloads continue through N flagged listeners
 # Each kernel boots harness/guest/bench-init with harness/guest/notif-bench
 # (and the stock kselftest seccomp_benchmark) in its own initramfs
 # (build/bench/initramfs.cpio.gz).
@@ -26,18 +29,30 @@
 #
 #   bench.sh                  build the three kernels, run, report, gates
 #   bench.sh --no-build       the same with the kernels as they are
-#   bench.sh --gate-short     make check's gate: after and before, exact,
+#   bench.sh --gate-short     make check's gate: the four kernels, exact,
 #                             getppid on the paths that do not continue
+#                             and continue (after/before, after/stock and
+#                             nested/stock)
 #   bench.sh --gate-csv CSV   only evaluate the gates of a report's CSV
 #
 # Output in build/bench/: bench.md (the report), bench.csv, gates.csv,
-# seccomp_benchmark.csv, bench.png, console-{exact,kst}-KERNEL.log (wall
-# mode: bench-wall.*, console-wall-KERNEL.log); the short gate
-# writes gate-short.{md,csv} and gate-short-gates.csv.
+# seccomp_benchmark.csv, bench.png, bench-hops.png (the nested-N line),
+# console-{exact,kst}-KERNEL.log (wall mode: bench-wall.*,
+# console-wall-KERNEL.log); the short gate writes gate-short.{md,csv} and
+# gate-short-gates.csv.
 # Gates (exact mode): after/stock within 1.00 +- 0.01 for the workloads
-# that continue, after/before within 1.000 +- 0.005 for every other one.
+# that continue, after/before within 1.000 +- 0.005 for every other one;
+# nested/stock, on chains without the RFC's flag, within 1.000 +- 0.005
+# for every workload that does not continue and 1.00 +- 0.01 for those
+# that do (the RFC tests one bit there, as the series does against
+# before); and the cost each nested listener adds, (nested-8 - nested-1)
+# / 7, within HOP_LOW..HOP_HIGH of one notification round trip (continue
+# - allow on the nested kernel).  A ratio band is at least GATE_FLOOR
+# guest instructions wide: 0.5 % of an allowed getppid (about 380) is two
+# instructions, less than what moving one variable between a register
+# and the stack costs.
 #
-# Environment: BENCH_MODE, BENCH_KERNELS ("after before stock"),
+# Environment: BENCH_MODE, BENCH_KERNELS ("after before stock nested"),
 # BENCH_COUNT (calls per repetition, native and allow: 20000),
 # BENCH_NOTIF_COUNT (the supervised workloads: 2000), BENCH_REPS (7),
 # BENCH_JOBS (parallel exact boots: 3), BENCH_TIMEOUT (s per boot: 1800),
@@ -52,7 +67,7 @@ source "$HARNESS/lib/load.sh"
 
 BENCH=$O/bench
 BENCH_MODE=${BENCH_MODE:-exact}
-BENCH_KERNELS=${BENCH_KERNELS:-after before stock}
+BENCH_KERNELS=${BENCH_KERNELS:-after before stock nested}
 BENCH_COUNT=${BENCH_COUNT:-20000}
 BENCH_NOTIF_COUNT=${BENCH_NOTIF_COUNT:-2000}
 BENCH_REPS=${BENCH_REPS:-7}
@@ -67,13 +82,20 @@ BENCH_TRIES=${BENCH_TRIES:-3}
 # in would switch clocksources under them.
 BENCH_CLOCK="clocksource=tsc tsc=reliable"
 BENCH_SETTLE=3
-# The short gate: the paths that do not continue, getppid only.
-SHORT_WORKLOADS=native,allow,spoof,ret-trace,ptrace-syscall
+# The short gate: getppid only, the paths that do not continue and
+# continue (gated against stock; n/a on before).
+SHORT_WORKLOADS=native,allow,spoof,ret-trace,ptrace-syscall,continue
 # Workloads that continue (gated against stock); every other is gated
 # against before.
 CONTINUE_WORKLOADS="continue continue-sync"
 CONTINUE_BAND=0.01
 OTHER_BAND=0.005
+# The RFC's workloads (nested-N: N flagged listeners), and the band of the
+# cost per listener, as a multiple of one notification round trip.
+HOP_WORKLOADS="nested-1 nested-2 nested-4 nested-8"
+HOP_LOW=1.5
+HOP_HIGH=2.5
+GATE_FLOOR=4
 KIMAGE=${KIMAGE:-arch/x86/boot/bzImage}
 QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
 
@@ -318,11 +340,14 @@ add_ratios() {
 gates() {
 	local csv=$1 out=$2
 
-	awk -F, -v OFS=, -v cont="$CONTINUE_WORKLOADS" \
-	    -v cband="$CONTINUE_BAND" -v oband="$OTHER_BAND" -v out="$out" '
+	awk -F, -v OFS=, -v cont="$CONTINUE_WORKLOADS" -v hopw="$HOP_WORKLOADS" \
+	    -v cband="$CONTINUE_BAND" -v oband="$OTHER_BAND" -v out="$out" \
+	    -v hlo="$HOP_LOW" -v hhi="$HOP_HIGH" -v floor="$GATE_FLOOR" '
 		BEGIN {
 			n = split(cont, c, " ")
 			for (i = 1; i <= n; i++) iscont[c[i]] = 1
+			n = split(hopw, c, " ")
+			for (i = 1; i <= n; i++) ishop[c[i]] = 1
 			print "gate,syscall,workload,kernel,reference,ratio,low,high,verdict" >out
 		}
 		NR == 1 || $1 != "exact" || $3 != "pinned" { next }
@@ -333,17 +358,43 @@ gates() {
 			if ($12 == "ok") med[w, $2] = $8
 			else st[w, $2] = $12
 		}
-		function check(w, k, ref, band, name,    lo, hi, r, v, s) {
+		# What a nested listener adds, against one round trip.
+		function hop_gate(    g, rt, hop, r, v) {
+			g = "getppid" SUBSEP
+			if (!("nested" in kern) || !((g "nested-1", "nested") in med))
+				return
+			if (((g "nested-8", "nested") in med) && ((g "continue", "nested") in med) &&
+			    ((g "allow", "nested") in med)) {
+				rt = med[g "continue", "nested"] - med[g "allow", "nested"]
+				hop = (med[g "nested-8", "nested"] - med[g "nested-1", "nested"]) / 7
+				r = sprintf("%.4f", hop / rt)
+				v = (r + 0 >= hlo && r + 0 <= hhi) ? "PASS" : "FAIL"
+			} else {
+				v = "FAIL"; r = "missing"
+			}
+			printf "gate: %s nested per-hop/round-trip getppid nested-8: %s (band %.3f-%.3f)\n",
+			       v, r, hlo, hhi
+			print "hop", "getppid", "nested-N", "nested", "round-trip", r, hlo, hhi, v >>out
+			if (v == "FAIL") failed++
+			else passed++
+		}
+		function check(w, k, ref, band, name,    lo, hi, r, v, s, d) {
 			lo = 1 - band; hi = 1 + band
 			split(w, s, SUBSEP)
+			d = ""
 			if (!((w, k) in med) || !((w, ref) in med)) {
 				v = "FAIL"; r = "missing"
 			} else {
+				# At least floor guest instructions either way.
+				if (band * med[w, ref] < floor) {
+					lo = 1 - floor / med[w, ref]; hi = 1 + floor / med[w, ref]
+				}
 				r = sprintf("%.4f", med[w, k] / med[w, ref])
+				d = sprintf(", %+.1f instructions", med[w, k] - med[w, ref])
 				v = (r + 0 >= lo && r + 0 <= hi) ? "PASS" : "FAIL"
 			}
-			printf "gate: %s %s/%s %s %s: %s (band %.3f-%.3f)\n", v,
-			       k, ref, s[1], s[2], r, lo, hi
+			printf "gate: %s %s/%s %s %s: %s%s (band %.4f-%.4f)\n", v,
+			       k, ref, s[1], s[2], r, d, lo, hi
 			print name, s[1], s[2], k, ref, r, lo, hi, v >>out
 			if (v == "FAIL") failed++
 			else passed++
@@ -352,6 +403,11 @@ gates() {
 			for (i = 1; i <= nw; i++) {
 				w = order[i]
 				split(w, s, SUBSEP)
+				if (s[2] in ishop)
+					continue
+				# The RFC without its flag: what stock costs.
+				if (("nested" in kern) && ("stock" in kern))
+					check(w, "nested", "stock", (s[2] in iscont) ? cband : oband, "no-flag")
 				if (s[2] in iscont) {
 					if ("stock" in kern)
 						check(w, "after", "stock", cband, "continue")
@@ -361,6 +417,7 @@ gates() {
 					check(w, "after", "before", oband, "other")
 				}
 			}
+			hop_gate()
 			printf "bench: gates %d passed, %d failed\n", passed, failed
 			exit failed > 0
 		}' "$csv"
@@ -371,7 +428,8 @@ check_na() {
 	local csv=$1 bad
 
 	bad=$(awk -F, 'NR > 1 && $12 != "ok" &&
-		       !($2 == "before" && ($5 == "continue" || $5 == "continue-sync")) {
+		       !($2 == "before" && ($5 == "continue" || $5 == "continue-sync")) &&
+		       !($2 != "nested" && $5 ~ /^nested-/) {
 			print "    " $2 " " $4 " " $5 ": " $12 }' "$csv")
 	if [ -n "$bad" ]; then
 		echo "[bench] ERROR: workloads that must run did not:"
@@ -380,12 +438,26 @@ check_na() {
 	fi
 }
 
+# The ratios of the report's tables, those whose kernels ran.
+RATIOS="after/before after/stock nested/stock"
+
 # md_table CSV MODE CPU: a Markdown table of one mode and placement.
 md_table() {
 	local csv=$1 mode=$2 cpu=$3
 
-	awk -F, -v mode="$mode" -v cpu="$cpu" -v kl="$BENCH_KERNELS" '
-		BEGIN { nk = split(kl, ks, " ") }
+	awk -F, -v mode="$mode" -v cpu="$cpu" -v kl="$BENCH_KERNELS" -v rl="$RATIOS" '
+		BEGIN {
+			nk = split(kl, ks, " ")
+			for (i = 1; i <= nk; i++) has[ks[i]] = 1
+			# The ratios whose two kernels ran.
+			n = split(rl, rs, " ")
+			for (i = 1; i <= n; i++) {
+				split(rs[i], p, "/")
+				if ((p[1] in has) && (p[2] in has)) {
+					nr++; num[nr] = p[1]; den[nr] = p[2]
+				}
+			}
+		}
 		NR == 1 || $1 != mode || $3 != cpu { next }
 		{
 			w = $4 SUBSEP $5
@@ -402,17 +474,16 @@ md_table() {
 			if (!nw) exit
 			h = "| syscall | workload |"; s = "|---|---|"
 			for (i = 1; i <= nk; i++) { h = h " " ks[i] " |"; s = s "---|" }
-			h = h " after/before | after/stock |"; s = s "---|---|"
+			for (j = 1; j <= nr; j++) { h = h " " num[j] "/" den[j] " |"; s = s "---|" }
 			print h; print s
 			for (i = 1; i <= nw; i++) {
 				w = order[i]; split(w, f, SUBSEP)
 				line = "| " f[1] " | " f[2] " |"
 				for (j = 1; j <= nk; j++)
 					line = line " " ((w, ks[j]) in cell ? cell[w, ks[j]] : "") " |"
-				for (j = 1; j <= 2; j++) {
-					ref = j == 1 ? "before" : "stock"
-					if ((w, "after") in med && (w, ref) in med)
-						line = line sprintf(" %.4f |", med[w, "after"] / med[w, ref])
+				for (j = 1; j <= nr; j++) {
+					if ((w, num[j]) in med && (w, den[j]) in med)
+						line = line sprintf(" %.4f |", med[w, num[j]] / med[w, den[j]])
 					else
 						line = line " – |"
 				}
@@ -453,6 +524,74 @@ kst_md() {
 				print l
 			}
 		}' "$1"
+}
+
+# hops_md CSV MODE: the cost of a getppid continued through N flagged
+# listeners on the nested kernel, against one listener and against one
+# notification round trip (continue - allow, same kernel).
+hops_md() {
+	awk -F, -v mode="$1" -v hopw="$HOP_WORKLOADS" '
+		$1 == mode && $2 == "nested" && $3 == "pinned" && $4 == "getppid" && $12 == "ok" {
+			med[$5] = $8; lo[$5] = $9; hi[$5] = $10
+		}
+		END {
+			n = split(hopw, w, " ")
+			if (!(w[1] in med)) exit
+			rt = ("continue" in med) && ("allow" in med) ? med["continue"] - med["allow"] : 0
+			print "| flagged listeners | guest instructions per call, median [min–max] | ratio to one listener | added per listener since the previous row | that, in round trips |"
+			print "|---:|---|---:|---:|---:|"
+			for (i = 1; i <= n; i++) {
+				if (!(w[i] in med)) continue
+				split(w[i], k, "-")
+				add = "–"; trips = "–"
+				if (i > 1 && (w[i - 1] in med)) {
+					split(w[i - 1], pk, "-")
+					d = (med[w[i]] - med[w[i - 1]]) / (k[2] - pk[2])
+					add = sprintf("%.0f", d)
+					if (rt > 0) trips = sprintf("%.3f", d / rt)
+				}
+				printf "| %d | %.0f [%.0f–%.0f] | %.3f | %s | %s |\n", k[2], med[w[i]],
+				       lo[w[i]], hi[w[i]], med[w[i]] / med[w[1]], add, trips
+			}
+			print ""
+			if (rt > 0)
+				printf "One notification round trip on the nested kernel (getppid continue - allow, one listener without the flag): %.0f guest instructions.\n", rt
+			if (rt > 0 && (w[n] in med))
+				printf "Per listener from 1 to %s: %.0f guest instructions, %.3f round trips.\n",
+				       substr(w[n], 8), (med[w[n]] - med[w[1]]) / (substr(w[n], 8) - 1),
+				       (med[w[n]] - med[w[1]]) / (substr(w[n], 8) - 1) / rt
+		}' "$2"
+}
+
+# hops_chart CSV PNG: guest instructions per call against the number of
+# flagged listeners, with the line of one more round trip per listener.
+hops_chart() {
+	local csv=$1 png=$2 dat=${2%.png}.dat
+
+	awk -F, '$1 == "exact" && $2 == "nested" && $3 == "pinned" && $4 == "getppid" && $12 == "ok" {
+			med[$5] = $8 }
+		END {
+			if (!("nested-1" in med)) exit
+			rt = med["continue"] - med["allow"]
+			for (n = 1; n <= 8; n *= 2)
+				if (("nested-" n) in med)
+					printf "%d %s %.1f\n", n, med["nested-" n], med["nested-1"] + (n - 1) * rt
+		}' "$csv" >"$dat"
+	[ -s "$dat" ] || return 0
+	gnuplot <<-EOF >"$LOGS/bench-gnuplot-hops.log" 2>&1 || bench_die "gnuplot failed" "$LOGS/bench-gnuplot-hops.log"
+	set terminal png size 960,600
+	set output '$png'
+	set title "getppid continued through N flagged listeners (nested kernel, exact mode)\neach listener a supervisor process that answers CONTINUE; $BENCH_NOTIF_COUNT calls x $BENCH_REPS repetitions, medians" noenhanced
+	set xlabel 'flagged listeners'
+	set ylabel 'guest instructions per call'
+	set xtics (1, 2, 4, 8)
+	set xrange [0.5:8.5]
+	set yrange [0:*]
+	set grid
+	set key top left
+	plot '$dat' using 1:2 with linespoints lw 2 pt 7 title 'measured', \
+	     '$dat' using 1:3 with lines dt 2 lw 1 title 'one listener + one round trip (continue - allow) per further listener'
+	EOF
 }
 
 # chart CSV PNG MODE: ratio to native per workload and kernel.
@@ -568,6 +707,7 @@ cmd_full() {
 	} >"$csv"
 	kst_csv "$kst_tag" >"$kstcsv"
 	chart "$csv" "$png" "$mode"
+	[ "$mode" != exact ] || hops_chart "$csv" "$BENCH/bench-hops.png"
 	{
 		echo "# make bench: $mode mode, $(date -u +%Y-%m-%dT%H:%MZ)"
 		echo
@@ -587,6 +727,14 @@ cmd_full() {
 			md_table "$csv" wall unpinned
 		else
 			md_table "$csv" exact pinned
+		fi
+		if [ "$mode" = exact ] && grep -q ',nested,pinned,getppid,nested-1,' "$csv"; then
+			echo
+			echo "## Nested listeners (the RFC): one getppid through N flagged listeners"
+			echo
+			hops_md exact "$csv"
+			echo
+			echo "Chart: bench-hops.png."
 		fi
 		echo
 		kst_md "$kstcsv"
@@ -610,7 +758,7 @@ cmd_full() {
 cmd_gate_short() {
 	local csv=$BENCH/gate-short.csv md=$BENCH/gate-short.md rc=0 which args
 
-	BENCH_KERNELS="after before"
+	BENCH_KERNELS=${BENCH_SHORT_KERNELS:-after before stock nested}
 	BENCH_COUNT=${BENCH_SHORT_COUNT:-20000}
 	BENCH_NOTIF_COUNT=${BENCH_SHORT_NOTIF_COUNT:-1000}
 	BENCH_SETTLE=3
@@ -640,8 +788,9 @@ cmd_gate_short() {
 	md_table "$csv" exact pinned >"$md"
 	cat "$md"
 	gates "$csv" "$BENCH/gate-short-gates.csv" || rc=1
+	check_na "$csv" || rc=1
 	echo "[bench] short gate: $csv ($(elapsed))"
-	[ "$rc" -eq 0 ] || bench_die "the short gate failed: a path that does not continue costs more (or less) on after than on before"
+	[ "$rc" -eq 0 ] || bench_die "the short gate failed: a path costs more (or less) on after than on before or stock, or on nested than on stock"
 }
 
 case "${1:-}" in

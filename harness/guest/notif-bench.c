@@ -5,7 +5,7 @@
  * (SECCOMP_USER_NOTIF_CONTINUE) rather than doing the work itself.
  *
  * Two syscalls: getppid (cheap; libc does not cache it) and openat+close
- * of a file on tmpfs (real work).  Eight workloads:
+ * of a file on tmpfs (real work).  Twelve workloads:
  *
  *   native          no filter
  *   allow           a filter returning SECCOMP_RET_ALLOW
@@ -16,19 +16,28 @@
  *   continue-sync   as continue, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP set
  *   ret-trace       SECCOMP_RET_TRACE, a ptrace supervisor lets it run
  *   ptrace-syscall  PTRACE_SYSCALL stops at entry and exit, let run
+ *   nested-N        N filters (1, 2, 4 or 8) with SECCOMP_RET_USER_NOTIF
+ *                   and SECCOMP_FILTER_FLAG_ALLOW_NESTED_LISTENERS, each
+ *                   listener kept by its own supervisor process, which
+ *                   answers CONTINUE: the call is notified N times, newest
+ *                   filter first (the nested-listeners RFC); getppid only
  *
  * The target is a child of this process, which is its supervisor (or
- * tracer).  Each workload: a warm-up, then REPS repetitions of COUNT calls
- * timed with CLOCK_MONOTONIC; the median, min and max per call are printed
- * in ns (under QEMU -icount shift=0, 1 ns is one guest instruction).  Every
+ * tracer); for nested-N, the parent of the N supervisors.  Each workload:
+ * a warm-up, then REPS repetitions of COUNT calls timed with
+ * CLOCK_MONOTONIC; the median, min and max per call are printed in ns
+ * (under QEMU -icount shift=0, 1 ns is one guest instruction).  Every
  * result is checked: getppid returns the real parent (the spoofed value
  * when spoofed), openat the expected fd and close 0 (a spoofed openat
  * returns a number that close must find not open).  A wrong result fails
- * the run.  A kernel that refuses CONTINUE with EINVAL gives "n/a EINVAL"
- * for the workloads that need it, and the others still run.
+ * the run.  A kernel that refuses CONTINUE (or, for nested-N, the flag)
+ * with EINVAL gives "n/a EINVAL" for the workloads that need it, and the
+ * others still run.
  *
  * Output, one line per workload:
- *   notif-bench: SYSCALL WORKLOAD count=N reps=R median=X min=X max=X
+ *   notif-bench: SYSCALL WORKLOAD count=N reps=R median=X min=X max=X cs=C
+ * (C: context switches per call, voluntary and not, of this process, the
+ * target and the supervisors together, warm-up included)
  *   notif-bench: SYSCALL WORKLOAD n/a ERRNO-NAME
  *   notif-bench: FAIL SYSCALL WORKLOAD: what went wrong
  * and last "notif-bench: done, F failed".  Exit status 1 on any failure.
@@ -58,6 +67,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -70,17 +80,24 @@
 #define SPOOF_PPID	424242
 #define SPOOF_FD	1000
 #define FILE_PATH	"/tmp/notif-bench.file"
+#define MAX_HOPS	8
+
+#ifndef SECCOMP_FILTER_FLAG_ALLOW_NESTED_LISTENERS
+#define SECCOMP_FILTER_FLAG_ALLOW_NESTED_LISTENERS (1UL << 6)
+#endif
 
 enum sys { SYS_GETPPID, SYS_OPENAT, NR_SYS };
 enum wl {
 	WL_NATIVE, WL_ALLOW, WL_CONTINUE, WL_SPOOF, WL_ADDFD, WL_SYNC,
-	WL_TRACE, WL_PTRACE, NR_WL
+	WL_TRACE, WL_PTRACE, WL_NESTED1, WL_NESTED2, WL_NESTED4, WL_NESTED8,
+	NR_WL
 };
 
 static const char *const sys_names[NR_SYS] = { "getppid", "openat" };
 static const char *const wl_names[NR_WL] = {
 	"native", "allow", "continue", "spoof", "addfd", "continue-sync",
-	"ret-trace", "ptrace-syscall",
+	"ret-trace", "ptrace-syscall", "nested-1", "nested-2", "nested-4",
+	"nested-8",
 };
 
 struct bench {
@@ -102,15 +119,21 @@ struct result {
 
 static const char path[64] = FILE_PATH;
 
+/* How many nested listeners a workload continues through (0: not nested). */
+static int hops(enum wl wl)
+{
+	return wl >= WL_NESTED1 ? 1 << (wl - WL_NESTED1) : 0;
+}
+
 static int is_notif(enum wl wl)
 {
 	return wl == WL_CONTINUE || wl == WL_SPOOF || wl == WL_ADDFD ||
-	       wl == WL_SYNC;
+	       wl == WL_SYNC || hops(wl);
 }
 
 static int needs_continue(enum wl wl)
 {
-	return wl == WL_CONTINUE || wl == WL_SYNC;
+	return wl == WL_CONTINUE || wl == WL_SYNC || hops(wl);
 }
 
 static double now_ns(void)
@@ -148,6 +171,8 @@ static int install_filter(const struct bench *b)
 	default:
 		action = SECCOMP_RET_USER_NOTIF;
 		flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+		if (hops(b->wl))
+			flags |= SECCOMP_FILTER_FLAG_ALLOW_NESTED_LISTENERS;
 		break;
 	}
 	insns[2].k = action;
@@ -219,7 +244,7 @@ static void target(struct bench *b, int sock, int out)
 {
 	struct result res = { 0 };
 	long i, warm = b->count / 10 + 1;
-	int r, fd;
+	int r, fd, n;
 
 	if (b->wl == WL_TRACE || b->wl == WL_PTRACE) {
 		if (ptrace(PTRACE_TRACEME, 0, 0, 0)) {
@@ -228,11 +253,20 @@ static void target(struct bench *b, int sock, int out)
 		}
 		raise(SIGSTOP);
 	}
-	if (b->wl != WL_NATIVE && b->wl != WL_PTRACE) {
+	/* One filter, or one per hop, each listener to the supervisor. */
+	for (n = 0; n < (hops(b->wl) ?: 1); n++) {
+		if (b->wl == WL_NATIVE || b->wl == WL_PTRACE)
+			break;
 		fd = install_filter(b);
+		if (fd < 0 && errno == EINVAL && !n && hops(b->wl)) {
+			/* A kernel without the flag. */
+			res.status = 2;
+			res.err = EINVAL;
+			goto out;
+		}
 		if (fd < 0) {
 			snprintf(res.msg, sizeof(res.msg),
-				 "installing the filter: %s", strerror(errno));
+				 "installing filter %d: %s", n, strerror(errno));
 			res.status = 1;
 			goto out;
 		}
@@ -297,6 +331,10 @@ static int answer(const struct bench *b, int lfd, struct seccomp_notif *req,
 	switch (b->wl) {
 	case WL_CONTINUE:
 	case WL_SYNC:
+	case WL_NESTED1:
+	case WL_NESTED2:
+	case WL_NESTED4:
+	case WL_NESTED8:
 		resp.flags = SECCOMP_USER_NOTIF_CONTINUE;
 		break;
 	case WL_SPOOF:
@@ -335,18 +373,17 @@ static int answer(const struct bench *b, int lfd, struct seccomp_notif *req,
 	return ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
-static int supervise_notif(const struct bench *b, int sock, char *msg,
-			   size_t len)
+/*
+ * Answer the notifications of listener LFD until the target's last call;
+ * closes LFD.  Returns 0, or -1 with MSG.
+ */
+static int supervise_listener(const struct bench *b, int lfd, char *msg,
+			      size_t len)
 {
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
-	int lfd, refused = 0;
-	char byte;
+	int refused = 0;
 
-	if (nu_recv_fd(sock, &byte, 1, &lfd, 0) != 1 || lfd < 0) {
-		snprintf(msg, len, "no listener from the target");
-		return -1;
-	}
 	if (b->wl == WL_SYNC &&
 	    ioctl(lfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 		  SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)) {
@@ -367,6 +404,9 @@ static int supervise_notif(const struct bench *b, int sock, char *msg,
 		if (req.data.args[0] == BENCH_MAGIC) {
 			memset(&resp, 0, sizeof(resp));
 			resp.id = req.id;
+			/* The older nested listeners wait for it too. */
+			if (hops(b->wl))
+				resp.flags = SECCOMP_USER_NOTIF_CONTINUE;
 			ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 			close(lfd);
 			return 0;
@@ -383,6 +423,51 @@ static int supervise_notif(const struct bench *b, int sock, char *msg,
 	}
 	close(lfd);
 	return -1;
+}
+
+/*
+ * The supervisors of the target's listeners: this process for one, a
+ * child process per listener for nested-N (their pids in SUPS, *NSUPS of
+ * them; the caller reaps them).  Returns 0; 1 when the target sent no
+ * listener at all (a kernel that refused its filter: its result says
+ * why); -1 with MSG.
+ */
+static int supervise_notif(const struct bench *b, int sock, pid_t *sups,
+			   int *nsups, char *msg, size_t len)
+{
+	int lfd, n, ret;
+	char byte;
+	pid_t pid;
+
+	*nsups = 0;
+	for (n = 0; n < (hops(b->wl) ?: 1); n++) {
+		ret = nu_recv_fd(sock, &byte, 1, &lfd, 0);
+		if (ret == 0 && n == 0)
+			return 1;
+		if (ret != 1 || lfd < 0) {
+			snprintf(msg, len, "no listener %d from the target", n);
+			return -1;
+		}
+		if (!hops(b->wl))
+			return supervise_listener(b, lfd, msg, len);
+		pid = fork();
+		if (pid < 0) {
+			snprintf(msg, len, "fork: %s", strerror(errno));
+			close(lfd);
+			return -1;
+		}
+		if (!pid) {
+			close(sock);
+			if (!supervise_listener(b, lfd, msg, len))
+				_exit(0);
+			printf("notif-bench: FAIL %s %s: supervisor %d: %s\n",
+			       sys_names[b->sys], wl_names[b->wl], n, msg);
+			_exit(1);
+		}
+		sups[(*nsups)++] = pid;
+		close(lfd);
+	}
+	return 0;
 }
 
 /* Let every stop of the tracee run on, until it exits. */
@@ -434,13 +519,26 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Context switches so far of this process and its reaped children. */
+static long ctx_switches(void)
+{
+	struct rusage self, children;
+
+	if (getrusage(RUSAGE_SELF, &self) ||
+	    getrusage(RUSAGE_CHILDREN, &children))
+		return 0;
+	return self.ru_nvcsw + self.ru_nivcsw + children.ru_nvcsw +
+	       children.ru_nivcsw;
+}
+
 static int run(struct bench *b)
 {
 	const char *sn = sys_names[b->sys], *wn = wl_names[b->wl];
 	struct result res = { 0 };
 	char msg[160] = "";
-	int sv[2], pipefd[2], status, sup = 0, reaped = 0;
-	pid_t pid;
+	int sv[2], pipefd[2], status, sup = 0, reaped = 0, nsups = 0, i;
+	pid_t pid, sups[MAX_HOPS];
+	long cs0 = ctx_switches(), calls;
 	ssize_t n;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(pipefd)) {
@@ -462,7 +560,9 @@ static int run(struct bench *b)
 	close(pipefd[1]);
 
 	if (is_notif(b->wl)) {
-		sup = supervise_notif(b, sv[0], msg, sizeof(msg));
+		sup = supervise_notif(b, sv[0], sups, &nsups, msg, sizeof(msg));
+		if (sup == 1)
+			sup = 0;
 	} else if (b->wl == WL_TRACE || b->wl == WL_PTRACE) {
 		sup = supervise_ptrace(b, pid, msg, sizeof(msg));
 		if (sup == 1) {
@@ -477,6 +577,19 @@ static int run(struct bench *b)
 		waitpid(pid, &status, 0);
 	close(sv[0]);
 	close(pipefd[0]);
+	/* The nested supervisors left on the target's last call. */
+	for (i = 0; i < nsups; i++) {
+		int gone = sup || n != sizeof(res) || res.status;
+
+		/* After a failure a supervisor may wait for nothing more. */
+		if (gone)
+			kill(sups[i], SIGKILL);
+		if (waitpid(sups[i], &status, 0) != sups[i] ||
+		    (!gone && (!WIFEXITED(status) || WEXITSTATUS(status)))) {
+			snprintf(msg, sizeof(msg), "nested supervisor %d failed", i);
+			sup = -1;
+		}
+	}
 
 	if (sup) {
 		printf("notif-bench: FAIL %s %s: supervisor: %s\n", sn, wn, msg);
@@ -497,9 +610,11 @@ static int run(struct bench *b)
 		return -1;
 	}
 	qsort(res.per_call, b->reps, sizeof(double), cmp_double);
-	printf("notif-bench: %s %s count=%ld reps=%d median=%.1f min=%.1f max=%.1f\n",
+	calls = b->count * b->reps + b->count / 10 + 1;
+	printf("notif-bench: %s %s count=%ld reps=%d median=%.1f min=%.1f max=%.1f cs=%.2f\n",
 	       sn, wn, b->count, b->reps, res.per_call[b->reps / 2],
-	       res.per_call[0], res.per_call[b->reps - 1]);
+	       res.per_call[0], res.per_call[b->reps - 1],
+	       (double)(ctx_switches() - cs0) / calls);
 	return 0;
 }
 
@@ -599,6 +714,8 @@ int main(int argc, char **argv)
 			if (!(wl_mask & 1U << w))
 				continue;
 			if (w == WL_ADDFD && s != SYS_OPENAT)
+				continue;
+			if (hops(w) && s != SYS_GETPPID)
 				continue;
 			b = (struct bench) {
 				.sys = s, .wl = w, .reps = reps,
