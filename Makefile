@@ -54,7 +54,7 @@ kselftest-install: ## the seccomp kselftest tree + tarball for other machines
 	@$(VMTEST) kselftest-install
 
 stress:		## the stress and fuzz programs in a kernel (K=, default after; SCALE=, SEED=)
-	@T='@(notif-stress|notif-fuzz|nested-fuzz)' \
+	@T='@(notif-stress|notif-fuzz|nested-fuzz|nested-stress)' \
 	VMTEST_APPEND="vmtest.scale=$(or $(SCALE),1)$(if $(SEED), vmtest.seed=$(SEED))" \
 	$(VMTEST) run $(or $(K),after)
 

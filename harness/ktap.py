@@ -46,7 +46,8 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]")
 # programs' start marks): printed by a kernel without printk timestamps, it
 # can land in the middle of a user space line still in the tty's buffer.
 KMSG = re.compile(r"(?:kselftest: Running tests in \S+"
-                  r"|(?:notif-fuzz|notif-stress|nested-fuzz): start)$")
+                  r"|(?:notif-fuzz|notif-stress|nested-fuzz|nested-stress)"
+                  r": start)$")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 VERSION = re.compile(r"^K?TAP version \d+\s*$")
 PLAN = re.compile(r"^1\.\.(\d{1,5})\s*(?:#\s*(.*))?$")  # no garbled 1..9999999

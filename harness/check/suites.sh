@@ -91,7 +91,7 @@ check_debug() {
 	fi
 	check_programs "$which-debug" PASS
 	# The stress and fuzz totals, as the programs printed them.
-	grep -E '^# # (notifications handled|replies by kind|calls:|signals:|supervisor restarts|seed |[0-9]+ ioctls checked)' \
+	grep -E '^# # (notifications handled|replies by kind|calls:|signals:|supervisor restarts|seed |[0-9]+ ioctls checked|nested-stress:)' \
 		"$console" | tr -d '\r' | sed 's/^# # /    /' || true
 }
 

@@ -25,7 +25,7 @@
 VMTEST_PROG_TIMEOUT=${VMTEST_PROG_TIMEOUT:-120}
 # The project's guest programs (harness/guest/NAME.c, KTAP, -lpthread), in
 # the order they run.
-GUEST_PROGS=${GUEST_PROGS-notif-stress notif-fuzz nested-fuzz}
+GUEST_PROGS=${GUEST_PROGS-notif-stress notif-fuzz nested-fuzz nested-stress}
 
 # kst_make BUILD INSTALL CFLAGS [TARGET [TREE]]: the seccomp kselftests of
 # TREE (a kernel of the table, default after), against the after headers.
