@@ -62,7 +62,12 @@ CONTINUE_TESTS=${CONTINUE_TESTS:-global.user_notification_continue_*}
 # The project's own guest programs (the vmtest: collection), as globs of
 # their KTAP leaf names: they need the flag, so PASS on the after kernel
 # and SKIP (cleanly, never FAIL) on the before kernel.
-PROJECT_TESTS=${PROJECT_TESTS:-"notif-* libseccomp-example* crun-example* nested-fuzz*"}
+PROJECT_TESTS=${PROJECT_TESTS:-"notif-* libseccomp-example* crun-example* nested-fuzz* nested-stress*"}
+# The seed of the guest's fuzz and stress programs in every boot of make
+# check (nested-fuzz's chains, notif-fuzz's ioctls, the stress programs'
+# choices): fixed, so CI runs the same chains each time; VMTEST_SEED=N
+# make check runs others (make stress SEED= SCALE= runs longer).
+export VMTEST_SEED=${VMTEST_SEED:-20261207}
 # The builds of seccomp_bpf that run in the guest: native, compat.
 BPF_BUILDS=${BPF_BUILDS:-"seccomp_bpf seccomp_bpf_ia32"}
 SCHEMA=$HARNESS/tests/schema/junit.xsd

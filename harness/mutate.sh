@@ -69,6 +69,23 @@ mut_die() {
 	exit 1
 }
 
+# The baseline: a whole run of the kernel, in which the programs that the
+# mutants run passed.  A run with T= (only some programs) replaces it, and
+# every mutant would then "survive" for want of a test to compare with.
+baseline_ok() {
+	local prog
+
+	shopt -s extglob
+	[ -f "$RESULTS_AFTER" ] || return 1
+	while read -r prog; do
+		# shellcheck disable=SC2053 # a glob on purpose
+		[[ $prog == $MUTANT_TESTS ]] && return 0
+	done < <(awk -F'\t' '$2 == "PASS" { sub(/:.*/, "", $1); print $1 }' "$RESULTS_AFTER" | sort -u)
+	return 1
+}
+baseline_ok ||
+	mut_die "$RESULTS_AFTER has no passing case of $MUTANT_TESTS: the mutants compare with a whole run of the $K kernel; run 'make vmtest K=$K' (a run with T= replaces that file)"
+
 if [ ! -d "$AFTER" ] || [ ! -s "$RESULTS_AFTER" ] || [ ! -f "$O/kbuild/$K/.config" ]; then
 	mut_die "no $K kernel results ($RESULTS_AFTER): run 'make vmtest K=$K' first"
 fi

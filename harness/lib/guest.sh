@@ -116,7 +116,9 @@ stage_tests() {
 			die tests "test binary $KST_GUEST/${t%%:*}/${t#*:} missing: rebuild with 'make selftests'" "$LOGS/selftests$ARCH_SUFFIX.log"
 	done
 	: "${VM_TIMEOUT:=$(( ${SETTINGS_TIMEOUT:-$(settings_timeout)} * nsel + 60 ))}"
-	append="vmtest.tests=$(IFS=,; echo "${tests[*]}") ${VMTEST_APPEND:-}"
+	# VMTEST_SEED: the seed of the guest's fuzz and stress programs (make
+	# check sets a fixed one); without it, they take one from the time.
+	append="vmtest.tests=$(IFS=,; echo "${tests[*]}") ${VMTEST_SEED:+vmtest.seed=$VMTEST_SEED }${VMTEST_APPEND:-}"
 	t0=$(date +%s)
 	boot_guest "$which" run "$console" "$append"
 	secs=$(( $(date +%s) - t0 ))
