@@ -41,6 +41,14 @@
 #ifndef SECCOMP_USER_NOTIF_CONTINUE
 #define SECCOMP_USER_NOTIF_CONTINUE 0x00000001UL
 #endif
+/* Mainline's spelling of it, which the RFC's programs use. */
+#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
+#endif
+/* The nested-listeners RFC (rfc/): refused with EINVAL without it. */
+#ifndef SECCOMP_FILTER_FLAG_ALLOW_NESTED_LISTENERS
+#define SECCOMP_FILTER_FLAG_ALLOW_NESTED_LISTENERS (1UL << 6)
+#endif
 #ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
 #define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
 #endif
